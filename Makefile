@@ -1,0 +1,31 @@
+# course_lib: the two commands of the README's quick start are `make course` and `make test`.
+PY ?= python
+SHELL := /bin/bash
+
+.PHONY: install course full test test-nbs test-py readme bench clean-results
+
+install:            ## install the course package with its dev tools (editable)
+	$(PY) -m pip install -q -e ".[dev]"
+
+course: install     ## run every lesson in quick mode and print a summary table
+	course-lib run
+
+full: install       ## run every lesson in full mode (real data and sizes; a GPU is recommended)
+	course-lib run --full
+
+test: install test-nbs test-py   ## what CI runs: every notebook (quick + offline), then pytest
+
+test-nbs:
+	COURSE_QUICK=1 COURSE_OFFLINE=1 MPLBACKEND=Agg nbdev_test --timing --do_print --n_workers $${NB_WORKERS:-2}
+
+test-py:
+	COURSE_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q tests
+
+readme:             ## regenerate README.md from nbs/index.ipynb
+	$(PY) tools/make_readme.py
+
+bench: install      ## speed of course_lib's box ops vs torchvision.ops, side by side
+	$(PY) benchmarks/bench_boxes.py
+
+clean-results:
+	rm -rf results
