@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple, Sequence
@@ -21,7 +19,7 @@ from torch import nn
 
 from .core import Timer, get_device, hook_outputs, progress, set_seed, show_images
 from .datasets import PretrainedUnavailable, pretrained
-from .style import IMAGENET_MEAN, IMAGENET_STD
+from .style import IMAGENET_MEAN, IMAGENET_STD, save_atomic
 
 # %% auto #0
 __all__ = ['feature_body', 'gaussian_blur', 'FilterViz', 'visualize_filters', 'visualize_filter', 'filter_grid', 'parse_channels',
@@ -242,16 +240,6 @@ def _featviz_parser() -> argparse.ArgumentParser:
 
 _OUT_EXTS = ('.png', '.jpg', '.jpeg', '.pdf', '.svg')
 
-def _save_fig_atomic(fig, out: Path) -> None:
-    "Save `fig` to a temporary file next to `out`, then rename it into place."
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f'.{out.name}.', suffix=out.suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=100)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-
 def featviz_cli(argv: list[str] | None = None) -> int:
     "`course-lib featviz --arch resnet34 --layer layer3 --channels 0-15 -o grid.png [options]`; returns an exit status (0 on success)."
     parser = _featviz_parser()
@@ -285,7 +273,7 @@ def featviz_cli(argv: list[str] | None = None) -> int:
                                    suptitle=f'{args.arch} {args.layer} ({weights})', size=args.size,
                                    upscales=args.upscales, scale=args.scale, steps=args.steps, lr=args.lr, blur=args.blur,
                                    jitter=args.jitter, seed=args.seed, show=not args.quiet)
-        try: _save_fig_atomic(fig, out)
+        try: save_atomic(out, lambda tmp: fig.savefig(tmp, dpi=100))
         finally: plt.close(fig)
     except (ValueError, TypeError) as e: return fail(str(e))
     except OSError as e: return fail(str(e), 1)
