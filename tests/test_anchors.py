@@ -67,7 +67,7 @@ def test_box_iou_symmetry_and_bounds(b1, b2):
     assert not x.isnan().any()
     assert ((x >= 0) & (x <= 1)).all()
     torch.testing.assert_close(x, box_iou(b2, b1).T, rtol=0, atol=0)
-    pos = (b1[:, 2] > b1[:, 0]) & (b1[:, 3] > b1[:, 1])
+    pos = (b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1]) > 0     # positive area (sides can underflow to area 0)
     torch.testing.assert_close(box_iou(b1, b1).diagonal()[pos], torch.ones(int(pos.sum())))
 
 
@@ -119,6 +119,9 @@ def test_bad_inputs_raise_clear_errors():
         (lambda: multibox_target(good, torch.zeros(1, 2, 4)), ValueError, 'labels must have shape (..., 5)'),
         (lambda: multibox_target(good[None, None], torch.zeros(1, 2, 5)), ValueError, 'anchors must have shape (A, 4)'),
         (lambda: multibox_target(good, torch.tensor([[[0., 1., 0., 0., 1.]]])), ValueError, 'labels[0, 0]'),
+        (lambda: multibox_target(good, torch.tensor([[[0., 0., 0., 1., 1.], [float('nan'), 0., 0., 1., 1.]]])), ValueError, 'labels[0, 1]'),
+        (lambda: multibox_target(good, torch.tensor([[[-2., 0., 0., 1., 1.]]])), ValueError, 'nor padding (class -1)'),
+        (lambda: multibox_target(good, torch.zeros(1, 1, 5), iou_threshold=float('nan')), ValueError, 'iou_threshold must be'),
         (lambda: wh_iou(torch.tensor([[1., -1.]]), torch.ones(1, 2)), ValueError, 'wh1 must hold'),
         (lambda: kmeans_anchors(torch.ones(3, 2), 4), ValueError, 'need at least 4 boxes'),
     ]
