@@ -16,7 +16,7 @@ full: install       ## run every lesson in full mode (real data and sizes; a GPU
 test: install test-nbs test-py   ## what CI runs: every notebook (quick + offline), then pytest
 
 test-nbs:
-	COURSE_QUICK=1 COURSE_OFFLINE=1 MPLBACKEND=Agg nbdev_test --timing --do_print --n_workers $${NB_WORKERS:-2}
+	COURSE_QUICK=1 COURSE_OFFLINE=1 MPLBACKEND=Agg nbdev_test --timing --do_print --n_workers $${NB_WORKERS:-1}
 
 test-py:
 	COURSE_OFFLINE=1 MPLBACKEND=Agg $(PY) -m pytest -q tests
