@@ -263,7 +263,7 @@ def multibox_target(anchors: Tensor, labels: Tensor, iou_threshold: float = 0.5)
     mask = pos[..., None].expand(B, A, 4).to(anchors.dtype)
     return offsets.reshape(B, A * 4), mask.reshape(B, A * 4), class_labels
 
-# %% ../nbs/05_anchors.ipynb #7402467d
+# %% ../nbs/05_anchors.ipynb #7cf68071
 def _strict_threshold(threshold: float, dtype: torch.dtype, device) -> Tensor:
     "The largest value `t` of `dtype` with `t <= threshold`, so that `x > t` iff `x > threshold` for x of that dtype."
     t = torch.tensor(threshold, dtype=dtype, device=device)
@@ -278,6 +278,7 @@ def _overlaps(ci: Tensor, cj: Tensor, thr: Tensor) -> Tensor:
     union = (ci[4, :, None] + cj[4]).sub_(inter)
     return inter.div_(union) > thr                     # 0/0 = NaN compares False: zero-area boxes suppress nothing
 
+# %% ../nbs/05_anchors.ipynb #af6b7762
 def _nms(boxes: Tensor, scores: Tensor, iou_threshold: float, block: int | None = None) -> Tensor:
     "NMS on checked inputs, block by block (see the lesson text)."
     order = scores.argsort(descending=True, stable=True)
@@ -349,7 +350,7 @@ def multibox_detection(cls_probs: Tensor, offset_preds: Tensor, anchors: Tensor,
     out = torch.cat((cls_out[..., None], conf_out[..., None], boxes), dim=-1)
     return out.gather(1, order[..., None].expand(B, A, 6))
 
-# %% ../nbs/05_anchors.ipynb #397b8473
+# %% ../nbs/05_anchors.ipynb #abadaee1
 def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
     "IoU `(N, K)` of box shapes `(N, 2)` and `(K, 2)` (width, height), as if each pair shared its centre."
     _check_boxes(wh1, 'wh1', width=2); _check_boxes(wh2, 'wh2', width=2); _check_same(wh1, wh2, 'wh1', 'wh2')
@@ -363,6 +364,7 @@ def _wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
     union = (wh1[:, None, 0] * wh1[:, None, 1] + wh2[None, :, 0] * wh2[None, :, 1]) - inter
     return (inter / union).nan_to_num_(nan=0.0)
 
+# %% ../nbs/05_anchors.ipynb #ce6da317
 def kmeans_anchors(wh: Tensor, k: int, iters: int = 100, seed: int = 0) -> tuple[Tensor, float]:
     "k-means on box shapes `(N, 2)` with distance 1 - IoU (k-means++ start): `(centres (k, 2) sorted by area, mean best IoU)`."
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"k must be a positive int, got {k!r}")

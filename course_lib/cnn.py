@@ -48,6 +48,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 
         raise ValueError(f"weight has {weight.shape[1]} input channels but x has {x.shape[1]}")
     if bias is not None and bias.shape != weight.shape[:1]:
         raise ValueError(f"bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    stride, padding = _check_int('stride', stride, 1), _check_int('padding', padding, 0)
     n, _, h, w = x.shape
     kh, kw = weight.shape[-2:]
     oh, ow = conv_out_size(h, kh, padding, stride), conv_out_size(w, kw, padding, stride)

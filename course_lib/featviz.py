@@ -19,7 +19,7 @@ from torch import nn
 
 from .core import Timer, get_device, hook_outputs, progress, set_seed, show_images
 from .datasets import PretrainedUnavailable, pretrained
-from .style import IMAGENET_MEAN, IMAGENET_STD, save_atomic
+from .style import IMAGENET_MEAN, IMAGENET_STD, check_output_path, cli_fail, parse_cli, save_atomic
 
 # %% auto #0
 __all__ = ['feature_body', 'gaussian_blur', 'FilterViz', 'visualize_filters', 'visualize_filter', 'filter_grid', 'parse_channels',
@@ -62,7 +62,7 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     x = F.conv2d(x, k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
-# %% ../nbs/08_feature_viz.ipynb #9c158350
+# %% ../nbs/08_feature_viz.ipynb #6a7bd02f
 class FilterViz(NamedTuple):
     "Result of `visualize_filter(s)`: the image(s) in [0, 1] and the target activation at every step (plus one after the last)."
     image: torch.Tensor
@@ -94,6 +94,7 @@ def _in_channels(model: nn.Module) -> int:
         if isinstance(m, nn.modules.conv._ConvNd): return m.in_channels
     raise ValueError("model has no convolution, so the number of input channels is unknown")
 
+# %% ../nbs/08_feature_viz.ipynb #875dbef4
 def _check_int(name, v, lo):
     if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {v!r}")
     if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
@@ -103,6 +104,7 @@ def _check_num(name, v, lo, strict):
     if not math.isfinite(v) or v < lo or (strict and v == lo):
         raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {lo}, got {v}")
 
+# %% ../nbs/08_feature_viz.ipynb #4b737bd0
 def visualize_filters(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], size: int = 56,
                       upscales: int = 12, scale: float = 1.2, steps: int = 20, lr: float = 0.025, blur: float = 1.0,
                       jitter: int = 0, weight_decay: float = 1e-6, start: tuple[float, float] = (0.6, 0.7),
@@ -242,15 +244,11 @@ _OUT_EXTS = ('.png', '.jpg', '.jpeg', '.pdf', '.svg')
 
 def featviz_cli(argv: list[str] | None = None) -> int:
     "`course-lib featviz --arch resnet34 --layer layer3 --channels 0-15 -o grid.png [options]`; returns an exit status (0 on success)."
-    parser = _featviz_parser()
-    try: args = parser.parse_args(argv)
-    except SystemExit as e: return int(e.code or 0)
-    def fail(msg: str, code: int = 2) -> int:
-        print(f"course-lib featviz: error: {msg}", file=sys.stderr)
-        return code
+    args, rc = parse_cli(_featviz_parser(), argv)
+    if args is None: return rc
+    def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib featviz', msg, code)
     out = Path(args.output)
-    if not out.parent.is_dir(): return fail(f"--output: folder {out.parent} does not exist")
-    if out.suffix.lower() not in _OUT_EXTS: return fail(f"--output: unknown image extension {out.suffix!r} in {out} (use .png)")
+    if (bad := check_output_path(out, _OUT_EXTS)): return fail(bad)
     try: channels = parse_channels(args.channels)
     except ValueError as e: return fail(f"--channels: {e}")
     for name in ('size', 'steps'):

@@ -168,8 +168,10 @@ def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[d
 def finetune_sgd(model: nn.Module, lr: float, head_mult: float = 10.0, momentum: float = 0.9,
                  weight_decay: float = 1e-3) -> torch.optim.SGD:
     "SGD with momentum and weight decay over `param_groups(model, lr, head_mult)`: the head learns `head_mult` times faster."
-    if not 0 <= momentum < 1: raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    if weight_decay < 0: raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not 0 <= weight_decay < math.inf:
+        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
     return torch.optim.SGD(param_groups(model, lr, head_mult), lr=lr, momentum=momentum, weight_decay=weight_decay)
 
 def finetune_opt(model: nn.Module, head_mult: float = 10.0, momentum: float = 0.9,
@@ -253,7 +255,7 @@ def compare_runs(runs: dict) -> pd.DataFrame:
                          test_accuracy=hist[-1]['accuracy'], seconds=sum(r['seconds'] for r in hist)))
     return pd.DataFrame(rows).set_index('run')
 
-def plot_runs(runs: dict, title: str | None = None):
+def plot_runs(runs: dict, title: str | None = None) -> plt.Figure:
     "Training loss and test accuracy per epoch, one line per run; returns the figure."
     compare_runs(runs)   # validates
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.5))

@@ -109,10 +109,16 @@ def linear1(xb: Tensor, weights: Tensor, bias: Tensor) -> Tensor:
     return xb @ weights + bias
 
 # %% ../nbs/02_mnist_basics.ipynb #e5c82901
+def _check_binary_targets(targets: Tensor) -> None:
+    if targets.numel() == 0: raise ValueError("preds and targets are empty: the mean of nothing would be NaN")
+    if not ((targets == 0) | (targets == 1)).all():
+        raise ValueError(f"targets must be 0 or 1, got values such as {targets[(targets != 0) & (targets != 1)][:3].tolist()}")
+
 def sigmoid_loss(preds: Tensor, targets: Tensor) -> Tensor:
     "Binary loss on raw scores: mean of `1 - sigmoid(p)` where the target is 1 and `sigmoid(p)` where it is 0."
     if preds.shape != targets.shape:
         raise ValueError(f"preds and targets must have the same shape, got {tuple(preds.shape)} and {tuple(targets.shape)}")
+    _check_binary_targets(targets)
     p = preds.sigmoid()
     return torch.where(targets == 1, 1 - p, p).mean()
 
@@ -121,6 +127,7 @@ def batch_accuracy(preds: Tensor, targets: Tensor) -> Tensor:
     "Share of raw binary scores on the right side of 0 (sigmoid > 0.5) for 0/1 `targets`."
     if preds.shape != targets.shape:
         raise ValueError(f"preds and targets must have the same shape, got {tuple(preds.shape)} and {tuple(targets.shape)}")
+    _check_binary_targets(targets)
     return ((preds.sigmoid() > 0.5) == (targets == 1)).float().mean()
 
 # %% ../nbs/02_mnist_basics.ipynb #9b647d56

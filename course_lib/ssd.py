@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import colorsys
 import csv
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -37,7 +39,7 @@ _BACKGROUNDS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'hubble_deep_field',
                 'retina', 'camera', 'brick', 'grass', 'gravel')
 LABEL_COLUMNS = ('img_name', 'label', 'xmin', 'ymin', 'xmax', 'ymax')
 
-# %% ../nbs/06_ssd.ipynb #37913d3d
+# %% ../nbs/06_ssd.ipynb #2931eb21
 def _box_overlap(a: tuple, b: tuple) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
@@ -75,6 +77,7 @@ def _synthetic_image(rng: np.random.Generator, bank: list, size: int, max_object
         objects.append((c, *box))
     return img, objects
 
+# %% ../nbs/06_ssd.ipynb #30e70e0a
 def _check_int(value, name: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
@@ -91,18 +94,32 @@ def make_synthetic_detection(dest: str | Path, n_train: int = 1000, n_val: int =
     dest = Path(dest)
     rng = np.random.default_rng(seed)
     bank = [sample_image(name) for name in _BACKGROUNDS]
-    for split, n in (('bananas_train', n_train), ('bananas_val', n_val)):
-        (dest / split / 'images').mkdir(parents=True, exist_ok=True)
-        rows = []
-        for i in range(n):
-            img, objects = _synthetic_image(rng, bank, size, max_objects)
-            img.save(dest / split / 'images' / f'{i}.png', compress_level=1)   # fast to write, still lossless
-            rows += [(f'{i}.png', *obj) for obj in objects]
-        with open(dest / split / 'label.csv', 'w', newline='') as f:
-            writer = csv.writer(f)
-            writer.writerow(LABEL_COLUMNS)
-            writer.writerows(rows)
-    (dest / 'classes.txt').write_text('\n'.join(SYNTH_CLASSES) + '\n')
+    created = not dest.exists()
+    dest.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dest, prefix='.building-'))    # all or nothing: no half-written set in dest
+    try:
+        for split, n in (('bananas_train', n_train), ('bananas_val', n_val)):
+            (tmp / split / 'images').mkdir(parents=True)
+            rows = []
+            for i in range(n):
+                img, objects = _synthetic_image(rng, bank, size, max_objects)
+                img.save(tmp / split / 'images' / f'{i}.png', compress_level=1)   # fast to write, still lossless
+                rows += [(f'{i}.png', *obj) for obj in objects]
+            with open(tmp / split / 'label.csv', 'w', newline='') as f:
+                writer = csv.writer(f)
+                writer.writerow(LABEL_COLUMNS)
+                writer.writerows(rows)
+        (tmp / 'classes.txt').write_text('\n'.join(SYNTH_CLASSES) + '\n')
+        for item in sorted(tmp.iterdir()):                             # complete: move it into place
+            target = dest / item.name
+            if target.is_dir(): shutil.rmtree(target)
+            elif target.exists(): target.unlink()
+            item.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created and not any(dest.iterdir()): dest.rmdir()
+        raise
+    tmp.rmdir()
     return dest
 
 register_fallback('banana', make_synthetic_detection)
@@ -318,7 +335,8 @@ def bbox_mae(bbox_preds: Tensor, bbox_labels: Tensor, bbox_masks: Tensor) -> flo
 def detect(net: nn.Module, X: Tensor, threshold: float = 0.0, nms_threshold: float = 0.5,
            max_det: int = 100) -> list[Tensor]:
     "Detections per image of `X`: rows `(class, confidence, x1, y1, x2, y2)` in [0, 1], confidence >= `threshold`, best first."
-    if not 0 <= threshold <= 1: raise ValueError(f"threshold must be in [0, 1], got {threshold!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
     net.eval()
     dev = next(net.parameters()).device
     anchors, cls_preds, bbox_preds = net(X.to(dev))
@@ -361,6 +379,7 @@ def evaluate_ssd(net: nn.Module, data_iter: DataLoader, neg_ratio: float | None 
             tot['bbox_mae'] += bbox_mae(bbox_preds, bbox_labels, bbox_masks) * k
             n += k
             metric.update(*_metric_inputs(detect(net, X), Y, X.shape[-2:]))
+    if n == 0: raise ValueError("data_iter is empty: there is nothing to evaluate")
     res = metric.compute()
     return {'valid_loss': tot['loss'] / n, 'class_err': tot['class_err'] / n, 'bbox_mae': tot['bbox_mae'] / n,
             'map50': res['map_50'].item(), 'map': res['map'].item()}

@@ -27,7 +27,7 @@ from .datasets import PretrainedUnavailable, pretrained
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'STYLE_LAYERS', 'CONTENT_LAYERS', 'preprocess', 'postprocess', 'vgg_layer_names',
            'min_input_side', 'FeatureExtractor', 'vgg_extractor', 'content_loss', 'gram', 'style_loss', 'tv_loss',
            'style_targets', 'style_losses', 'synthesize', 'balanced_style_weight', 'plot_losses', 'load_image',
-           'save_atomic', 'style_cli']
+           'save_atomic', 'cli_fail', 'parse_cli', 'check_output_path', 'style_cli']
 
 # %% ../nbs/07_style_transfer.ipynb #56adb20c
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406])
@@ -298,7 +298,7 @@ def plot_losses(history: list[dict], weights: dict | None = None, title: str | N
     if title: ax.set_title(title, fontsize=9)
     return ax
 
-# %% ../nbs/07_style_transfer.ipynb #9371b0c3
+# %% ../nbs/07_style_transfer.ipynb #2c85b1c8
 def load_image(path, name: str = 'image') -> Image.Image:
     "Open the image file at `path` as RGB (any PIL mode is converted); clear errors naming `name` otherwise."
     p = Path(path)
@@ -311,6 +311,7 @@ def load_image(path, name: str = 'image') -> Image.Image:
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise ValueError(f"{name}: cannot read {p} as an image ({e.__class__.__name__}: {e})") from e
 
+# %% ../nbs/07_style_transfer.ipynb #69daf678
 def _parse_size(s: str):
     "argparse type for --size: 'N' (shorter side) or 'HxW'."
     try:
@@ -340,6 +341,7 @@ def _style_parser() -> argparse.ArgumentParser:
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     return p
 
+# %% ../nbs/07_style_transfer.ipynb #0731bfda
 def save_atomic(out: str | Path, save: Callable[[str], None]) -> Path:
     "Run `save(tmp)` on a temporary file next to `out` (same extension), then rename it to `out`; on failure `out` is untouched."
     out = Path(out)
@@ -352,18 +354,34 @@ def save_atomic(out: str | Path, save: Callable[[str], None]) -> Path:
         if os.path.exists(tmp): os.unlink(tmp)
     return out
 
+# %% ../nbs/07_style_transfer.ipynb #7545dae6
+def cli_fail(prog: str, msg: str, code: int = 2) -> int:
+    "Print `PROG: error: MSG` on stderr, as argparse does, and return the exit status `code`."
+    print(f"{prog}: error: {msg}", file=sys.stderr)
+    return code
+
+def parse_cli(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace | None, int]:
+    "Parse `argv` with `parser` without exiting: `(args, 0)`, or `(None, status)` after `--help` (0) or a usage error (2)."
+    try: return parser.parse_args(argv), 0
+    except SystemExit as e: return None, int(e.code or 0)
+
+def check_output_path(path: str | Path, exts: Sequence[str] | None = None) -> str | None:
+    "Why `path` cannot be an output file (its folder is missing, or its extension is not in `exts`, default: every format PIL writes), or None when it can."
+    if not isinstance(path, (str, Path)): raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    out = Path(path)
+    if not out.parent.is_dir(): return f"--output: folder {out.parent} does not exist"
+    if out.suffix.lower() not in (Image.registered_extensions() if exts is None else exts):
+        return f"--output: unknown image extension {out.suffix!r} in {out} (use .png or .jpg)"
+    return None
+
+# %% ../nbs/07_style_transfer.ipynb #91d6f14e
 def style_cli(argv: list[str] | None = None) -> int:
     "`course-lib style CONTENT STYLE -o OUT.png [options]`: run style transfer; returns an exit status (0 on success)."
-    parser = _style_parser()
-    try: args = parser.parse_args(argv)
-    except SystemExit as e: return int(e.code or 0)
-    def fail(msg: str, code: int = 2) -> int:
-        print(f"course-lib style: error: {msg}", file=sys.stderr)
-        return code
+    args, rc = parse_cli(_style_parser(), argv)
+    if args is None: return rc
+    def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib style', msg, code)
     out = Path(args.output)
-    if not out.parent.is_dir(): return fail(f"--output: folder {out.parent} does not exist")
-    if out.suffix.lower() not in Image.registered_extensions():
-        return fail(f"--output: unknown image extension {out.suffix!r} in {out} (use .png or .jpg)")
+    if (bad := check_output_path(out)): return fail(bad)
     if args.steps < 1: return fail(f"--steps must be >= 1, got {args.steps}")
     try:
         c_img, s_img = load_image(args.content, 'CONTENT'), load_image(args.style, 'STYLE')

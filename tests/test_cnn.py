@@ -212,6 +212,23 @@ def test_fit_learns_and_reports():
     assert evaluate(model, valid_dl)[1] == pytest.approx(hist[-1]['accuracy'])
 
 
+def test_evaluate_matches_one_pass_over_uneven_batches():
+    torch.manual_seed(0)
+    x, y = torch.rand(37, 1, 12, 12), torch.randint(0, 3, (37,))
+    model = simple_cnn(3, (4, 8)).eval()
+    dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), 10)   # 10, 10, 10, 7
+    with torch.no_grad(): out = model(x)
+    loss, acc = evaluate(model, dl)
+    assert loss == pytest.approx(F.cross_entropy(out, y).item(), rel=1e-5)
+    assert acc == pytest.approx((out.argmax(1) == y).float().mean().item())
+
+
+def test_conv2d_names_bad_stride_and_padding():
+    x, w = torch.randn(1, 1, 5, 5), torch.randn(1, 1, 3, 3)
+    with pytest.raises(ValueError, match='padding must be >= 0'): conv2d(x, w, padding=-1)
+    with pytest.raises(TypeError, match='stride must be an int'): conv2d(x, w, stride=2.0)
+
+
 def test_fit_one_cycle_keeps_each_groups_lr():
     "A 10x head learning rate (param groups built by opt_func) must survive the one-cycle schedule."
     train_dl, valid_dl = _toy_loaders(64)

@@ -30,10 +30,10 @@ def test_train_transforms_shape_and_range(size, lo, seed):
     torch.manual_seed(seed)
     x = train_transforms(size, scale=(lo, 1.0), vflip=0.5)(_photo(seed=seed))
     assert x.shape == (3, size, size) and x.dtype == torch.float32
-    y = denormalize(x)
-    assert y.min() >= 0 and y.max() <= 1
-    raw = train_transforms(size, scale=(lo, 1.0), mean=None, std=None)(_photo(seed=seed))
+    torch.manual_seed(seed)                          # the same random draw, without Normalize
+    raw = train_transforms(size, scale=(lo, 1.0), vflip=0.5, mean=None, std=None)(_photo(seed=seed))
     assert raw.min() >= 0 and raw.max() <= 1
+    torch.testing.assert_close(denormalize(x), raw, atol=1e-5, rtol=0)
 
 
 @FAST
@@ -174,7 +174,9 @@ def test_param_groups_rates(lr, mult):
 
 @pytest.mark.parametrize('kwargs,word', [(dict(lr=0), 'lr'), (dict(lr=float('nan')), 'lr'), (dict(lr=True), 'lr'),
                                          (dict(lr=0.1, head_mult=0), 'head_mult'), (dict(lr=0.1, momentum=1), 'momentum'),
-                                         (dict(lr=0.1, weight_decay=-1), 'weight_decay')])
+                                         (dict(lr=0.1, weight_decay=-1), 'weight_decay'),
+                                         (dict(lr=0.1, weight_decay=float('nan')), 'weight_decay'),
+                                         (dict(lr=0.1, momentum=float('nan')), 'momentum')])
 def test_finetune_sgd_bad_input(kwargs, word):
     with pytest.raises(ValueError, match=word):
         finetune_sgd(simple_cnn(3), **kwargs)

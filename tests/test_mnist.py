@@ -132,3 +132,18 @@ def test_training_learns_a_separable_problem():
     losses = [train_epoch(model, batches, opt) for _ in range(10)]
     assert losses[-1] < losses[0]
     assert validate_epoch(model, batches) > max(before, 0.95)
+
+
+def test_binary_loss_and_accuracy_reject_bad_targets():
+    p = torch.tensor([0.3, -1.0])
+    for f in (sigmoid_loss, batch_accuracy):
+        with pytest.raises(ValueError, match='targets must be 0 or 1'): f(p, torch.tensor([1., 0.7]))
+        with pytest.raises(ValueError, match='empty'): f(p[:0], p[:0])
+
+
+def test_validate_epoch_weights_uneven_batches():
+    x, y = torch.randn(23, 3), (torch.rand(23, 1) > 0.5).float()
+    model = nn.Linear(3, 1)
+    batches = [(x[i:i + 5], y[i:i + 5]) for i in range(0, 23, 5)]       # 5, 5, 5, 5, 3
+    with torch.no_grad(): want = ((model(x) > 0).float() == y).float().mean().item()
+    assert validate_epoch(model, batches) == pytest.approx(want)

@@ -113,6 +113,28 @@ def test_synthetic_bad_args(tmp_path):
     with pytest.raises(TypeError, match='dest'): make_synthetic_detection(3)
 
 
+def test_synthetic_failure_leaves_nothing_half_written(tmp_path, monkeypatch):
+    "A build that fails part-way removes what it wrote: a new dest disappears, an existing one is left as it was."
+    from course_lib import ssd
+    real, calls = ssd._synthetic_image, []
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5: raise RuntimeError('disk full')
+        return real(*args, **kwargs)
+    monkeypatch.setattr(ssd, '_synthetic_image', flaky)
+    new = tmp_path / 'new' / 'set'
+    with pytest.raises(RuntimeError, match='disk full'): make_synthetic_detection(new, n_train=6, n_val=2, size=64)
+    assert not new.exists()
+    old = tmp_path / 'old'
+    old.mkdir(); (old / 'keep.txt').write_text('mine')
+    calls.clear()
+    with pytest.raises(RuntimeError, match='disk full'): make_synthetic_detection(old, n_train=6, n_val=2, size=64)
+    assert sorted(p.name for p in old.iterdir()) == ['keep.txt']
+    monkeypatch.setattr(ssd, '_synthetic_image', real)                    # and a good build leaves no temporary folder
+    make_synthetic_detection(old, n_train=2, n_val=1, size=64)
+    assert sorted(p.name for p in old.iterdir()) == ['bananas_train', 'bananas_val', 'classes.txt', 'keep.txt']
+
+
 def test_registered_as_banana_fallback():
     assert datasets.DATA_SOURCES['banana'].fallback is make_synthetic_detection
 
