@@ -1,4 +1,4 @@
-"Parity and property tests for course_lib.anchors (lesson 05): torchvision.ops as the reference, hypothesis for inputs."
+"Parity and property tests for course_lib.anchors (lesson 06): torchvision.ops as the reference, hypothesis for inputs."
 import math
 
 import numpy as np

@@ -1,4 +1,4 @@
-"Property and edge-case tests for `course_lib.finetune` that would clutter lesson 04."
+"Property and edge-case tests for `course_lib.finetune` that would clutter lesson 05."
 import math
 from collections import OrderedDict
 

@@ -1,4 +1,4 @@
-"Property and format tests for course_lib.ssd (lesson 06) that would clutter the notebook."
+"Property and format tests for course_lib.ssd (lesson 07) that would clutter the notebook."
 from pathlib import Path
 
 import numpy as np

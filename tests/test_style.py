@@ -1,4 +1,4 @@
-"Parity, property and command-line tests for course_lib.style that would clutter lesson 07."
+"Parity, property and command-line tests for course_lib.style that would clutter lesson 10."
 import contextlib
 import io
 import os
