@@ -8,15 +8,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
-import torch
+from PIL import Image
+
+from .core import REPO_URL, Timer, atomic_path, get_device, save_atomic, set_seed
 
 # %% auto #0
-__all__ = ['skip_flags', 'run_notebook', 'find_nbs', 'lesson_notebooks', 'run_course', 'summary_table', 'main']
+__all__ = ['skip_flags', 'cell_flags', 'LessonError', 'run_notebook', 'find_nbs', 'lesson_notebooks', 'run_course',
+           'summary_table', 'cli_fail', 'parse_cli', 'check_output_path', 'style_cli', 'featviz_cli', 'main']
 
 # %% ../nbs/12_cli.ipynb #371a6b20
 def skip_flags(quick: bool, has_cuda: bool) -> set:
@@ -25,32 +33,78 @@ def skip_flags(quick: bool, has_cuda: bool) -> set:
     if not has_cuda: flags.add('cuda')
     return flags
 
-def run_notebook(src: Path, dest: Path, flags: set) -> None:
-    "Execute notebook `src` top to bottom (skipping cells flagged with `flags`) and save it with outputs to `dest`."
-    from execnb.nbio import write_nb
-    from execnb.shell import CaptureShell
-    from fastcore.xtras import working_directory
-    from nbdev.process import NBProcessor
-    src, dest = Path(src).resolve(), Path(dest).resolve()
-    if not src.exists(): raise FileNotFoundError(f"notebook {src} does not exist")
-    nb = NBProcessor(src, process=True).nb
-    def skip(cell):
-        if cell.cell_type != 'code': return True
-        direc = getattr(cell, 'directives_', {}) or {}
-        if direc.get('eval:', [''])[0].lower() == 'false': return True
-        return bool(flags & set(direc))
-    shell = CaptureShell(src)
+_DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*?)\s*$')
+
+def cell_flags(source: str) -> set:
+    "The nbdev directives at the top of a code cell, normalised: `#| slow` -> 'slow', `#| eval: false` -> 'eval:false'."
+    flags = set()
+    for line in source.splitlines():
+        m = _DIRECTIVE.match(line)
+        if not m:
+            if line.strip(): break
+            continue
+        words = re.sub(r':\s+', ':', m.group(1)).split()
+        flags.update(w.lower() for w in words[:1])
+    return flags
+
+class LessonError(RuntimeError):
+    "A lesson notebook stopped with an error, or did not run every cell it should have."
+
+def _kernel_manager(workdir: Path):
+    "A Jupyter kernel manager for *this* Python (not whatever `python3` kernel the machine has registered)."
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+    spec_dir = workdir / 'kernels' / 'course_lib'
+    spec_dir.mkdir(parents=True)
+    (spec_dir / 'kernel.json').write_text(json.dumps({
+        'argv': [sys.executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+        'display_name': 'course_lib', 'language': 'python'}))
+    ksm = KernelSpecManager(kernel_dirs=[str(workdir / 'kernels')], ensure_native_kernel=False)
+    transport = 'ipc' if os.name == 'posix' else 'tcp'
+    ip = str(workdir / 'kernel-ipc') if transport == 'ipc' else '127.0.0.1'
+    return KernelManager(kernel_name='course_lib', kernel_spec_manager=ksm, transport=transport, ip=ip)
+
+def run_notebook(src: Path, dest: Path, flags: set, timeout: float | None = None) -> dict:
+    """Execute notebook `src` top to bottom with Jupyter's `nbclient` (skipping cells flagged with `flags`) and save it,
+    outputs included, to `dest`; return counts of cells run and skipped. Raises `LessonError` naming the failing cell."""
     try:
-        with working_directory(src.parent): shell.run_all(nb, exc_stop=True, preproc=skip)
-    finally:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        for c in nb.cells: c.pop('directives_', None)
-        write_nb(nb, dest)
-    if shell.exc: raise shell.exc
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+    except ImportError as e:
+        raise ImportError(f"course-lib run executes notebooks with Jupyter's nbclient and ipykernel ({e}); "
+                          f"install them with: pip install nbclient ipykernel") from e
+    src, dest = Path(src).resolve(), Path(dest).resolve()
+    if not src.is_file(): raise FileNotFoundError(f"notebook {src} does not exist")
+    nb = nbformat.read(src, as_version=4)
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == 'code']
+    skip = [i for i in code if {'eval:false'} & cell_flags(nb.cells[i].source) or flags & cell_flags(nb.cells[i].source)]
+    for i in skip: nb.cells[i].metadata.setdefault('tags', []).append('skip-execution')
+    env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'}   # let the kernel draw figures inline
+    error = None
+    with tempfile.TemporaryDirectory(prefix='course-lib-kernel-') as kdir:
+        client = NotebookClient(nb, timeout=timeout, km=_kernel_manager(Path(kdir)),
+                                resources={'metadata': {'path': str(src.parent)}})
+        try: client.execute(env=env)
+        except CellExecutionError as e: error = f"{e.ename}: {e.evalue}"
+        except DeadKernelError as e: error = f"the kernel died ({e})"
+    for i in skip: nb.cells[i].metadata['tags'].remove('skip-execution')
+    for c in nb.cells:
+        if not c.metadata.get('tags', True): del c.metadata['tags']
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(dest) as tmp: nbformat.write(nb, tmp)
+    ran = [i for i in code if i not in skip]
+    not_run = [i for i in ran if nb.cells[i].get('execution_count') is None]
+    if error is None and not_run: error = f"cells {not_run} never ran"
+    if error is not None:
+        failed = next((i for i in ran if any(o.get('output_type') == 'error' for o in nb.cells[i].get('outputs', []))), None)
+        where = f"cell {failed}" if failed is not None else f"after cell {max([i for i in ran if i not in not_run], default=-1)}"
+        raise LessonError(f"{src.name}, {where}: {error}")
+    return dict(ran=len(ran), skipped=len(skip))
 
 # %% ../nbs/12_cli.ipynb #36053048
 def find_nbs(nbs: Path | None = None) -> Path:
-    "The lessons folder: `nbs` if given, else `nbs/` of the repo this package was installed from, else `./nbs`."
+    "The lessons folder: `nbs` if given, else `nbs/` of the clone this package was installed from, else `./nbs`."
     if nbs is not None:
         nbs = Path(nbs)
         if not nbs.is_dir(): raise FileNotFoundError(f"nbs folder {nbs} does not exist")
@@ -58,55 +112,70 @@ def find_nbs(nbs: Path | None = None) -> Path:
     import course_lib
     for cand in (Path(course_lib.__file__).resolve().parent.parent / 'nbs', Path.cwd() / 'nbs'):
         if cand.is_dir(): return cand
-    raise FileNotFoundError("cannot find the lesson notebooks: run from a clone of the course or pass --nbs PATH")
+    raise FileNotFoundError(
+        "cannot find the lesson notebooks: `pip install` gives the library, not the lessons. "
+        f"Clone the course (git clone {REPO_URL}), then run `course-lib run` inside the clone, "
+        "or pass --nbs PATH to a folder of lesson notebooks. (On Colab, open a lesson from the README's badges instead.)")
+
+def _matches(stem: str, key: str) -> bool:
+    return stem == key or stem.split('_')[0] == key or stem.startswith(key + '_')
 
 def lesson_notebooks(nbs: Path, lessons: list[str] | None = None) -> list[Path]:
     "Lesson notebooks `NN_*.ipynb` in order, optionally only those whose number or name is in `lessons`."
     found = sorted(p for p in Path(nbs).glob('[0-9][0-9]*_*.ipynb'))
     if lessons:
-        keep = [p for p in found if any(p.stem == l or p.stem.split('_')[0] == l or p.stem.startswith(l + '_')
-                                        for l in lessons)]
-        missing = [l for l in lessons if not any(p.stem == l or p.stem.split('_')[0] == l or p.stem.startswith(l + '_')
-                                                 for p in found)]
+        missing = [l for l in lessons if not any(_matches(p.stem, l) for p in found)]
         if missing: raise ValueError(f"lessons: no notebook matches {missing}; available: {[p.stem for p in found]}")
-        found = keep
+        found = [p for p in found if any(_matches(p.stem, l) for l in lessons)]
     if not found: raise ValueError(f"no lesson notebooks (NN_name.ipynb) in {nbs}")
     return found
 
-def _figures(results: Path, before: set) -> dict:
-    "Headline figures recorded by lessons since `before` (the set of result files that existed)."
+def _figures(folder: Path) -> dict:
+    "Headline figures a lesson recorded (through `core.headline`) in its own results folder."
     out = {}
-    for p in sorted(results.glob('*.json')):
-        if p.name in before: continue
+    for p in sorted(folder.glob('*.json')):
         rec = json.loads(p.read_text()); rec.pop('mode', None)
         out.update({f'{p.stem}.{k}': v for k, v in rec.items()})
     return out
 
+def _last_line(text: str) -> str:
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    err = [l for l in lines if 'LessonError' in l or l.startswith(('course-lib', 'Error', 'ImportError'))]
+    return (err or lines or [''])[-1]
+
 def run_course(nbs: Path | None = None, quick: bool = True, lessons: list[str] | None = None,
                out: Path | None = None, offline: bool | None = None, timeout: float = 3600, show: bool = True) -> list[dict]:
-    "Execute the lesson notebooks in order, each in its own process; return rows of lesson, status, seconds, figures."
+    """Execute the lesson notebooks in order, each in its own process and kernel; return rows of lesson, status,
+    seconds, headline figures and error. Only the results of the lessons that run are replaced."""
     nbs = find_nbs(nbs)
+    todo = lesson_notebooks(nbs, lessons)          # check the names before anything is touched
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     out = Path(out) if out is not None else nbs.parent / 'results' / ('quick' if quick else 'full')
-    results = out / 'figures'
-    results.mkdir(parents=True, exist_ok=True)
-    for old in results.glob('*.json'): old.unlink()
+    import torch
     flags = skip_flags(quick, torch.cuda.is_available())
-    env = {**os.environ, 'COURSE_QUICK': '1' if quick else '0', 'COURSE_RESULTS': str(results.resolve())}
-    if offline is not None: env['COURSE_OFFLINE'] = '1' if offline else '0'
     rows = []
-    for nb in lesson_notebooks(nbs, lessons):
-        before = {p.name for p in results.glob('*.json')}
+    for nb in todo:
+        figs = out / 'figures' / nb.stem
+        if figs.exists(): shutil.rmtree(figs)
+        figs.mkdir(parents=True)
+        env = {**os.environ, 'COURSE_QUICK': '1' if quick else '0', 'COURSE_RESULTS': str(figs.resolve())}
+        if offline is not None: env['COURSE_OFFLINE'] = '1' if offline else '0'
         if show: print(f"running {nb.name} ...", flush=True)
-        cmd = [sys.executable, '-c', 'import sys; from course_lib.cli import main; sys.exit(main(sys.argv[1:]))', '_run-one', str(nb), str(out / nb.name), ','.join(sorted(flags))]
+        cmd = [sys.executable, '-c', 'import sys; from course_lib.cli import main; sys.exit(main(sys.argv[1:]))',
+               '_run-one', str(nb), str(out / nb.name), ','.join(sorted(flags))]
         start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
         try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+            _, stderr = proc.communicate(timeout=timeout)
             status = 'ok' if proc.returncode == 0 else 'FAILED'
-            err = proc.stderr.strip().splitlines()[-1] if proc.returncode and proc.stderr.strip() else ''
+            err = _last_line(stderr) if proc.returncode else ''
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)      # the lesson's kernel too
+            proc.communicate()
             status, err = 'TIMEOUT', f'longer than {timeout:.0f}s'
-        row = dict(lesson=nb.stem, status=status, seconds=time.perf_counter() - start,
-                   figures=_figures(results, before), error=err)
+        row = dict(lesson=nb.stem, status=status, seconds=time.perf_counter() - start, figures=_figures(figs), error=err)
         rows.append(row)
         if show: print(f"  {status} in {row['seconds']:.1f}s {err}", flush=True)
     return rows
@@ -117,16 +186,179 @@ def _fmt(v) -> str:
     return str(v)
 
 def summary_table(rows: list[dict], mode: str = '') -> str:
-    "A plain-text table of the course run: lesson, status, time and headline figures."
+    "A plain-text table of the course run: lesson, status, time, headline figures, and the error of any lesson that failed."
     lines = [f"course_lib {mode} run".strip(),
              f"{'lesson':<22} {'status':<8} {'time':>8}  headline figures", '-' * 78]
     for r in rows:
         figs = ', '.join(f"{k.split('.', 1)[-1]}={_fmt(v)}" for k, v in r['figures'].items())
-        lines.append(f"{r['lesson']:<22} {r['status']:<8} {r['seconds']:>7.1f}s  {figs or r.get('error', '')}")
+        lines.append(f"{r['lesson']:<22} {r['status']:<8} {r['seconds']:>7.1f}s  {figs}".rstrip())
+        if r['status'] != 'ok': lines.append(f"{'':<22} error: {r.get('error') or 'unknown'}")
     total = sum(r['seconds'] for r in rows)
     n_ok = sum(r['status'] == 'ok' for r in rows)
     lines += ['-' * 78, f"{n_ok}/{len(rows)} lessons ok in {total:.0f}s"]
     return '\n'.join(lines)
+
+# %% ../nbs/12_cli.ipynb #8cee7483
+def cli_fail(prog: str, msg: str, code: int = 2) -> int:
+    "Print `PROG: error: MSG` on stderr, as argparse does, and return the exit status `code`."
+    print(f"{prog}: error: {msg}", file=sys.stderr)
+    return code
+
+def parse_cli(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace | None, int]:
+    "Parse `argv` with `parser` without exiting: `(args, 0)`, or `(None, status)` after `--help` (0) or a usage error (2)."
+    try: return parser.parse_args(argv), 0
+    except SystemExit as e: return None, int(e.code or 0)
+
+def check_output_path(path: str | Path, exts: Sequence[str] | None = None) -> str | None:
+    "Why `path` cannot be an output file (missing or unwritable folder, unknown extension; `exts` default: every format PIL writes), or None when it can."
+    if not isinstance(path, (str, Path)): raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    out = Path(path)
+    if not out.parent.is_dir(): return f"--output: folder {out.parent} does not exist"
+    if out.is_dir(): return f"--output: {out} is a folder, not a file"
+    if not os.access(out.parent, os.W_OK | os.X_OK): return f"--output: folder {out.parent} is not writable"
+    if out.suffix.lower() not in (Image.registered_extensions() if exts is None else exts):
+        return f"--output: unknown image extension {out.suffix!r} in {out} (use .png or .jpg)"
+    return None
+
+# %% ../nbs/12_cli.ipynb #b290db70
+def _parse_size(s: str):
+    "argparse type for --size: 'N' (shorter side) or 'HxW'."
+    try:
+        parts = [int(v) for v in s.lower().split('x')]
+    except ValueError: parts = []
+    if len(parts) not in (1, 2) or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"expected N (shorter side) or HxW with positive integers, got {s!r}")
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+def _style_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='course-lib style',
+                                description='Neural style transfer (Gatys et al.) with a frozen VGG-19.')
+    p.add_argument('content', help='content photo (any format PIL reads)')
+    p.add_argument('style', help='style image, e.g. a painting')
+    p.add_argument('-o', '--output', required=True, help='output image file (.png, .jpg, ...)')
+    p.add_argument('--size', type=_parse_size, default=300, help='N (shorter side of the output) or HxW; default 300')
+    p.add_argument('--steps', type=int, default=300, help='optimisation steps (default 300)')
+    p.add_argument('--content-weight', type=float, default=1.0)
+    p.add_argument('--style-weight', type=float, default=None,
+                   help='default 1e4 with pretrained weights; with random weights, balanced against the TV term')
+    p.add_argument('--tv-weight', type=float, default=10.0)
+    p.add_argument('--lr', type=float, default=None, help='learning rate (default 0.05 for adam, 1 for lbfgs)')
+    p.add_argument('--optimizer', choices=('adam', 'lbfgs'), default='adam')
+    p.add_argument('--allow-random', action='store_true', help='use random VGG-19 weights when pretrained ones are unavailable')
+    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: best available)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    return p
+
+# %% ../nbs/12_cli.ipynb #51be04ea
+def style_cli(argv: list[str] | None = None) -> int:
+    "`course-lib style CONTENT STYLE -o OUT.png [options]`: run style transfer; returns an exit status (0 on success)."
+    from course_lib.datasets import PretrainedUnavailable
+    from course_lib.style import (balanced_style_weight, load_image, postprocess, preprocess, synthesize,
+                                  vgg19_min_side, vgg_extractor)
+    args, rc = parse_cli(_style_parser(), argv)
+    if args is None: return rc
+    def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib style', msg, code)
+    out = Path(args.output)
+    if (bad := check_output_path(out)): return fail(bad)
+    if args.steps < 1: return fail(f"--steps must be >= 1, got {args.steps}")
+    try:
+        c_img, s_img = load_image(args.content, 'CONTENT'), load_image(args.style, 'STYLE')
+        content = preprocess(c_img, args.size)
+    except ValueError as e: return fail(str(e))
+    need = vgg19_min_side()
+    if min(content.shape[-2:]) < need:
+        return fail(f"--size {args.size} gives a {content.shape[-2]}x{content.shape[-1]} image; the deepest style layer "
+                    f"needs at least {need} px on each side")
+    style = preprocess(s_img, min(content.shape[-2:]))
+    set_seed(args.seed)
+    try: device = get_device(args.device)
+    except ValueError as e: return fail(f"--device: {e}")
+    try: ext = vgg_extractor(allow_random=args.allow_random, device=device)
+    except PretrainedUnavailable as e: return fail(f"{e} (add --allow-random to run anyway)", 1)
+    weights = ext.weights_name or 'RANDOM VGG-19 weights (result is not a real style transfer)'
+    try:
+        sw = args.style_weight
+        if sw is None:
+            sw = 1e4 if ext.weights_name else balanced_style_weight(ext, content, style, tv_weight=args.tv_weight or 10.0)
+        with Timer() as t:
+            img, hist = synthesize(ext, content, style, steps=args.steps, lr=args.lr, content_weight=args.content_weight,
+                                   style_weight=sw, tv_weight=args.tv_weight, optimizer=args.optimizer,
+                                   show=not args.quiet)
+        save_atomic(out, postprocess(img).save)
+    except (ValueError, FloatingPointError, OSError) as e: return fail(str(e), 1)
+    f, l = hist[0], hist[-1]
+    print(f"wrote {out} ({img.shape[-2]}x{img.shape[-1]}) in {t.elapsed:.1f}s ({t.elapsed / args.steps:.3f} s/step) "
+          f"with {weights}, style weight {sw:.3g}; loss {f['total']:.4g} -> {l['total']:.4g} "
+          f"(content {l['content']:.4g}, style {l['style']:.4g}, tv {l['tv']:.4g})")
+    return 0
+
+# %% ../nbs/12_cli.ipynb #7ffea69c
+def _featviz_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog='course-lib featviz',
+                                description='Render the inputs that maximally excite channels of one layer of a torchvision CNN.')
+    p.add_argument('--arch', default='resnet34', help='torchvision model name (default resnet34)')
+    p.add_argument('--layer', default='layer3', help="layer of the model's body, e.g. layer1..layer4 or layer3.1 (default layer3)")
+    p.add_argument('--channels', default='0-15', help="channels, e.g. '0-15' or '1,4,7' (default 0-15)")
+    p.add_argument('-o', '--output', required=True, help='output image, e.g. grid.png')
+    p.add_argument('--size', type=int, default=56, help='starting size in px (default 56)')
+    p.add_argument('--upscales', type=int, default=12, help='number of enlargements (default 12)')
+    p.add_argument('--scale', type=float, default=1.2, help='enlargement factor (default 1.2)')
+    p.add_argument('--steps', type=int, default=20, help='Adam steps at each size (default 20)')
+    p.add_argument('--lr', type=float, default=0.025, help='Adam learning rate on pixels in [0, 1] (default 0.025)')
+    p.add_argument('--blur', type=float, default=1.0, help='Gaussian blur sigma in px after each enlargement (default 1)')
+    p.add_argument('--jitter', type=int, default=0, help='random shift in px at each step (default 0)')
+    p.add_argument('--ncols', type=int, default=None, help='grid columns (default: near square)')
+    p.add_argument('--allow-random', action='store_true', help='use random weights when pretrained ones are unavailable')
+    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: best available)')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    return p
+
+_OUT_EXTS = ('.png', '.jpg', '.jpeg', '.pdf', '.svg')
+
+def featviz_cli(argv: list[str] | None = None) -> int:
+    "`course-lib featviz --arch resnet34 --layer layer3 --channels 0-15 -o grid.png [options]`; returns an exit status (0 on success)."
+    import matplotlib.pyplot as plt
+    from course_lib.datasets import PretrainedUnavailable, pretrained
+    from course_lib.featviz import feature_body, filter_grid, parse_channels
+    args, rc = parse_cli(_featviz_parser(), argv)
+    if args is None: return rc
+    def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib featviz', msg, code)
+    out = Path(args.output)
+    if (bad := check_output_path(out, _OUT_EXTS)): return fail(bad)
+    try: channels = parse_channels(args.channels)
+    except ValueError as e: return fail(f"--channels: {e}")
+    for name in ('size', 'steps'):
+        if getattr(args, name) < 1: return fail(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.upscales < 0: return fail(f"--upscales must be >= 0, got {args.upscales}")
+    set_seed(args.seed)
+    try:
+        device = get_device(args.device)
+        model = pretrained(args.arch, allow_random=args.allow_random)
+    except PretrainedUnavailable as e: return fail(f"{e} (add --allow-random to run anyway)", 1)
+    except ValueError as e: return fail(f"--arch/--device: {e}")
+    weights = model.weights_name or f'RANDOM {args.arch} weights'
+    if model.weights_name is None:
+        print(f"course-lib featviz: note: no pretrained weights for {args.arch}; using RANDOM weights "
+              "(the pictures will be structured noise)", file=sys.stderr)
+    body = feature_body(model).to(device).eval()
+    try:
+        with Timer() as t:
+            fig, res = filter_grid(body, args.layer, channels, ncols=args.ncols,
+                                   suptitle=f'{args.arch} {args.layer} ({weights})', size=args.size,
+                                   upscales=args.upscales, scale=args.scale, steps=args.steps, lr=args.lr, blur=args.blur,
+                                   jitter=args.jitter, seed=args.seed, show=not args.quiet)
+        try: save_atomic(out, lambda tmp: fig.savefig(tmp, dpi=100))
+        finally: plt.close(fig)
+    except (ValueError, TypeError) as e: return fail(str(e))
+    except OSError as e: return fail(str(e), 1)
+    n = args.steps * (args.upscales + 1)
+    h0, h1 = res.history[0], res.history[-1]
+    print(f"wrote {out}: {len(channels)} channels of {args.arch}.{args.layer}, {res.image.shape[-1]} px each, "
+          f"{n} steps in {t.elapsed:.1f}s ({t.elapsed / n:.3f} s/step on {device}) with {weights}; "
+          f"mean activation {h0.mean():.3g} -> {h1.mean():.3g}")
+    return 0
 
 # %% ../nbs/12_cli.ipynb #151c498f
 def _run_main(argv: list[str]) -> int:
@@ -137,16 +369,25 @@ def _run_main(argv: list[str]) -> int:
     p.add_argument('--nbs', default=None, help='folder with the lesson notebooks (default: the repo nbs/)')
     p.add_argument('--out', default=None, help='where executed notebooks and figures go (default: results/MODE)')
     p.add_argument('--timeout', type=float, default=3600, help='seconds allowed per lesson')
-    a = p.parse_args(argv)
+    a, rc = parse_cli(p, argv)
+    if a is None: return rc
     lessons = [l.strip() for l in a.lessons.split(',') if l.strip()] if a.lessons else None
-    rows = run_course(a.nbs, quick=not a.full, lessons=lessons, out=a.out,
+    try:
+        nbs = find_nbs(a.nbs)
+        lesson_notebooks(nbs, lessons)
+        if not a.timeout > 0: raise ValueError(f"--timeout must be a positive number of seconds, got {a.timeout}")
+    except (FileNotFoundError, ValueError) as e: return cli_fail('course-lib run', str(e))
+    rows = run_course(nbs, quick=not a.full, lessons=lessons, out=a.out,
                       offline=True if a.offline else None, timeout=a.timeout)
     print(); print(summary_table(rows, 'full' if a.full else 'quick'))
     return 0 if all(r['status'] == 'ok' for r in rows) else 1
 
 def _run_one(argv: list[str]) -> int:
     src, dest, flags = argv[0], argv[1], set(filter(None, argv[2].split(','))) if len(argv) > 2 else set()
-    run_notebook(Path(src), Path(dest), flags)
+    try: run_notebook(Path(src), Path(dest), flags)
+    except (LessonError, ImportError, FileNotFoundError) as e:
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
     return 0
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,11 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd, rest = argv[0], argv[1:]
     if cmd == 'run': return _run_main(rest)
     if cmd == '_run-one': return _run_one(rest)
-    if cmd == 'style':
-        from course_lib.style import style_cli
-        return style_cli(rest)
-    if cmd == 'featviz':
-        from course_lib.featviz import featviz_cli
-        return featviz_cli(rest)
+    if cmd == 'style': return style_cli(rest)
+    if cmd == 'featviz': return featviz_cli(rest)
     print(f"course-lib: unknown command {cmd!r}\n{usage}", file=sys.stderr)
     return 2

@@ -5,14 +5,21 @@
 # %% ../nbs/00_core.ipynb #f79d1543
 from __future__ import annotations
 
+import inspect
 import json
+import math
+import numbers
 import os
 import random
+import re
+import sys
+import tempfile
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -22,8 +29,32 @@ from PIL import Image
 from torch import nn
 
 # %% auto #0
-__all__ = ['cfg', 'get_device', 'set_seed', 'env_flag', 'CourseConfig', 'Timer', 'headline', 'progress', 'to_hwc', 'show_image',
-           'show_images', 'HookOutputs', 'hook_outputs', 'n_hooks']
+__all__ = ['cfg', 'REPO_URL', 'LESSON_TIMES', 'DocMarkdown', 'show_doc', 'get_device', 'set_seed', 'check_int', 'check_number',
+           'check_choice', 'atomic_path', 'save_atomic', 'env_flag', 'CourseConfig', 'Timer', 'headline', 'progress',
+           'to_hwc', 'show_image', 'show_images', 'HookOutputs', 'hook_outputs', 'n_hooks', 'SlowRunWarning',
+           'in_colab', 'setup_lesson']
+
+# %% ../nbs/00_core.ipynb #11972a3b
+class DocMarkdown:
+    "Markdown text that Jupyter renders (`_repr_markdown_`) and a terminal prints as is."
+    def __init__(self, text: str): self.text = text
+    def _repr_markdown_(self) -> str: return self.text
+    def __repr__(self) -> str: return self.text
+
+def _signature(obj) -> str:
+    try: sig = str(inspect.signature(obj))
+    except (TypeError, ValueError): return '(...)'
+    return re.sub(r"(: |-> )'([^']*)'", r'\1\2', sig)   # postponed annotations are strings: drop their quotes
+
+def show_doc(obj, name: str | None = None, level: int = 4) -> DocMarkdown:
+    "Signature and docstring of the function or class `obj` as Markdown, under a heading of `level` (what nbdev's `show_doc` shows, without nbdev)."
+    if not callable(obj): raise TypeError(f"obj must be a function or class, got {type(obj).__name__}")
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 6:
+        raise ValueError(f"level must be an int from 1 to 6, got {level!r}")
+    name = name or getattr(obj, '__qualname__', None) or getattr(obj, '__name__', type(obj).__name__)
+    kind = 'class ' if inspect.isclass(obj) else ''
+    doc = inspect.getdoc(obj) or '(no docstring)'
+    return DocMarkdown(f"{'#' * level} {name}\n\n```python\n{kind}{name}{_signature(obj)}\n```\n\n{doc}\n")
 
 # %% ../nbs/00_core.ipynb #baa27ffa
 _DEVICES = ('cuda', 'mps', 'cpu')
@@ -64,6 +95,62 @@ def set_seed(seed: int = 42, deterministic: bool = False) -> int:
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
     return seed
+
+# %% ../nbs/00_core.ipynb #6af7d2c2
+def check_int(value, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    "`value` as a Python int, or a `TypeError`/`ValueError` naming `name` (bools and floats such as 2.0 are refused)."
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if lo is not None and value < lo: raise ValueError(f"{name} must be >= {lo}, got {value}")
+    if hi is not None and value > hi: raise ValueError(f"{name} must be <= {hi}, got {value}")
+    return value
+
+def check_number(value, name: str, lo: float | None = None, hi: float | None = None, open_lo: bool = False) -> float:
+    "`value` as a finite float in `[lo, hi]` (`(lo, hi]` with `open_lo`), or a `TypeError`/`ValueError` naming `name`."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value): raise ValueError(f"{name} must be a finite number, got {value}")
+    if lo is not None and (value <= lo if open_lo else value < lo):
+        raise ValueError(f"{name} must be {'>' if open_lo else '>='} {lo}, got {value}")
+    if hi is not None and value > hi: raise ValueError(f"{name} must be <= {hi}, got {value}")
+    return value
+
+def check_choice(value, name: str, choices: Sequence) -> Any:
+    "`value` if it is one of `choices`, else a `ValueError` naming `name` and listing the choices."
+    if value not in choices: raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+# %% ../nbs/00_core.ipynb #5020def1
+def _umask() -> int:
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
+
+@contextmanager
+def atomic_path(dest: str | Path, suffix: str | None = None):
+    """Yield a temporary file name next to `dest` (same extension unless `suffix` is given); when the block ends
+    without an error, move it onto `dest` in one step, with `dest`'s old permissions (or the usual ones for a new
+    file). On an error, `dest` is untouched and the temporary file is removed."""
+    if not isinstance(dest, (str, Path)): raise TypeError(f"dest must be a str or Path, got {type(dest).__name__}")
+    dest = Path(dest)
+    if not dest.parent.is_dir(): raise FileNotFoundError(f"dest: folder {dest.parent} does not exist (for {dest})")
+    if dest.is_dir(): raise IsADirectoryError(f"dest: {dest} is a folder, not a file")
+    mode = (dest.stat().st_mode & 0o7777) if dest.exists() else (0o666 & ~_umask())
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix=dest.suffix if suffix is None else suffix)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, mode)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp): os.unlink(tmp)
+
+def save_atomic(dest: str | Path, save: Callable[[str], Any]) -> Path:
+    "Call `save(tmp)` (e.g. `img.save` or `fig.savefig`) on a temporary file next to `dest`, then move it onto `dest`; on failure `dest` is untouched."
+    if not callable(save): raise TypeError(f"save must be callable as save(path), got {save!r}")
+    with atomic_path(dest) as tmp: save(tmp)
+    return Path(dest)
 
 # %% ../nbs/00_core.ipynb #6d95188f
 _TRUE, _FALSE = ('1', 'true', 'yes', 'on'), ('', '0', 'false', 'no', 'off')
@@ -130,9 +217,7 @@ def headline(lesson: str, **figures) -> dict:
         path = Path(out) / f'{lesson}.json'
         path.parent.mkdir(parents=True, exist_ok=True)
         old = json.loads(path.read_text()) if path.exists() else {}
-        tmp = path.with_suffix('.json.tmp')
-        tmp.write_text(json.dumps({**old, **clean}, indent=1))
-        tmp.replace(path)
+        with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps({**old, **clean}, indent=1))
     return clean
 
 # %% ../nbs/00_core.ipynb #b94943a2
@@ -239,3 +324,53 @@ def hook_outputs(modules, detach: bool = True, clone: bool = False) -> HookOutpu
 def n_hooks(model: nn.Module) -> int:
     "Number of forward hooks still registered anywhere in `model` (handy to check nothing leaked)."
     return sum(len(m._forward_hooks) for m in model.modules())
+
+# %% ../nbs/00_core.ipynb #f1844503
+REPO_URL = 'https://github.com/course-lib/course_lib'
+
+LESSON_TIMES = {   # seconds measured with `course-lib run`: quick and full mode on a 2-core CPU (offline stand-ins), full on one GPU
+    '00_core': dict(quick_cpu=4, full_cpu=None, full_gpu=None),
+    '01_datasets': dict(quick_cpu=8, full_cpu=None, full_gpu=None),
+    '02_mnist_basics': dict(quick_cpu=6, full_cpu=None, full_gpu=None),
+    '03_cnn_basics': dict(quick_cpu=7, full_cpu=None, full_gpu=None),
+    '04_learner': dict(quick_cpu=None, full_cpu=None, full_gpu=None),
+    '05_fine_tuning': dict(quick_cpu=19, full_cpu=None, full_gpu=None),
+    '06_anchors': dict(quick_cpu=10, full_cpu=None, full_gpu=None),
+    '07_ssd': dict(quick_cpu=49, full_cpu=None, full_gpu=None),
+    '08_yolo': dict(quick_cpu=None, full_cpu=None, full_gpu=None),
+    '09_segmentation': dict(quick_cpu=None, full_cpu=None, full_gpu=None),
+    '10_style_transfer': dict(quick_cpu=11, full_cpu=487, full_gpu=None),
+    '11_feature_viz': dict(quick_cpu=15, full_cpu=759, full_gpu=None),
+    '12_cli': dict(quick_cpu=16, full_cpu=None, full_gpu=None),
+}
+
+class SlowRunWarning(UserWarning):
+    "Warns that a lesson is about to run in full mode on a CPU, where it is slow."
+
+def in_colab() -> bool:
+    "True inside a Google Colab runtime."
+    return 'google.colab' in sys.modules
+
+def _fmt_s(s) -> str: return 'not measured yet' if s is None else (f'{s:.0f} s' if s < 120 else f'{s / 60:.0f} min')
+
+def setup_lesson(lesson: str, show: bool = True) -> dict:
+    "Report what lesson `lesson` (e.g. '07_ssd') runs on: course version, device, quick/full mode, data source; warn when full mode runs on a CPU."
+    if lesson not in LESSON_TIMES:
+        raise ValueError(f"lesson must be one of the course's lessons {sorted(LESSON_TIMES)}, got {lesson!r}")
+    from course_lib import __version__
+    dev = get_device()
+    where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{torch.get_num_threads()} threads' if dev.type == 'cpu' else dev.type
+    info = dict(lesson=lesson, version=__version__, device=str(dev), mode=cfg.mode, offline=cfg.offline, colab=in_colab(),
+                torch=torch.__version__.split('+')[0])
+    if show:
+        data = 'offline stand-ins (COURSE_OFFLINE=1)' if cfg.offline else 'real sources (stand-ins if unreachable)'
+        print(f"course_lib {__version__} | lesson {lesson} | torch {info['torch']} on {dev.type} ({where}) | "
+              f"{cfg.mode} mode | data: {data}")
+        if info['colab']: print(f"Colab: course_lib was installed from {REPO_URL}; Colab's own torch and fastai are kept.")
+    if dev.type == 'cpu' and not cfg.quick:
+        t = LESSON_TIMES[lesson]
+        warnings.warn(f"{lesson} runs in FULL mode on a CPU: it took {_fmt_s(t['full_cpu'])} on a 2-core CPU "
+                      f"(quick mode: {_fmt_s(t['quick_cpu'])}; one GPU: {_fmt_s(t['full_gpu'])}). For a short run set "
+                      f"COURSE_QUICK=1 before starting, or on Colab pick a GPU (Runtime > Change runtime type).",
+                      SlowRunWarning, stacklevel=2)
+    return info

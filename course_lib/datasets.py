@@ -27,10 +27,10 @@ from torch import nn
 from .core import cfg, progress
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'DatasetError', 'DatasetUnavailable', 'DownloadError', 'ChecksumError', 'PretrainedUnavailable',
-           'OfflineFallbackWarning', 'data_dir', 'Source', 'register_source', 'register_fallback', 'file_hash',
-           'check_file', 'download', 'render_digit', 'build_digits_sample', 'build_digits', 'sample_image',
-           'is_fallback', 'fetch', 'pretrained']
+__all__ = ['DATA_SOURCES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError',
+           'ChecksumError', 'PretrainedUnavailable', 'OfflineFallbackWarning', 'data_dir', 'Source', 'register_source',
+           'register_fallback', 'file_hash', 'check_file', 'download', 'render_digit', 'build_digits_sample',
+           'build_digits', 'sample_image', 'is_fallback', 'fetch', 'pretrained']
 
 # %% ../nbs/01_datasets.ipynb #bbf0005b
 class DatasetError(RuntimeError):
@@ -326,6 +326,10 @@ def fetch(name: str, force: bool = False, fallback: bool = True, show: bool = Tr
         if not fallback: raise DatasetUnavailable(f"cannot reach {src.url}: {e}") from e
         return _build_fallback(name, f'cannot reach the source: {e}')
     return _result(folder)
+
+# %% ../nbs/01_datasets.ipynb #2a874f90
+IMAGENET_MEAN = (0.485, 0.456, 0.406)   # per-channel mean and standard deviation of ImageNet's photos, pixels in [0, 1]:
+IMAGENET_STD = (0.229, 0.224, 0.225)    # every torchvision ImageNet model expects its inputs normalised with them
 
 # %% ../nbs/01_datasets.ipynb #30087367
 def pretrained(arch: str, allow_random: bool = False, progress_bar: bool = True) -> nn.Module:

@@ -5,9 +5,7 @@
 # %% ../nbs/11_feature_viz.ipynb #013cb669
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple, Sequence
@@ -18,12 +16,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .core import Timer, get_device, hook_outputs, progress, set_seed, show_images
-from .datasets import PretrainedUnavailable, pretrained
-from .style import IMAGENET_MEAN, IMAGENET_STD, check_output_path, cli_fail, parse_cli, save_atomic
+from .datasets import IMAGENET_MEAN, IMAGENET_STD, PretrainedUnavailable, pretrained
 
 # %% auto #0
-__all__ = ['feature_body', 'gaussian_blur', 'FilterViz', 'visualize_filters', 'visualize_filter', 'filter_grid', 'parse_channels',
-           'featviz_cli']
+__all__ = ['feature_body', 'gaussian_blur', 'FilterViz', 'visualize_filters', 'visualize_filter', 'filter_grid', 'parse_channels']
 
 # %% ../nbs/11_feature_viz.ipynb #b17e1b7e
 _HEAD_TYPES = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Linear)
@@ -217,67 +213,3 @@ def parse_channels(spec: str) -> list[int]:
         if hi < lo: raise ValueError(f"channels: range {part!r} ends before it starts")
         out += [c for c in range(lo, hi + 1) if c not in out]
     return out
-
-# %% ../nbs/11_feature_viz.ipynb #078481f4
-def _featviz_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='course-lib featviz',
-                                description='Render the inputs that maximally excite channels of one layer of a torchvision CNN.')
-    p.add_argument('--arch', default='resnet34', help='torchvision model name (default resnet34)')
-    p.add_argument('--layer', default='layer3', help="layer of the model's body, e.g. layer1..layer4 or layer3.1 (default layer3)")
-    p.add_argument('--channels', default='0-15', help="channels, e.g. '0-15' or '1,4,7' (default 0-15)")
-    p.add_argument('-o', '--output', required=True, help='output image, e.g. grid.png')
-    p.add_argument('--size', type=int, default=56, help='starting size in px (default 56)')
-    p.add_argument('--upscales', type=int, default=12, help='number of enlargements (default 12)')
-    p.add_argument('--scale', type=float, default=1.2, help='enlargement factor (default 1.2)')
-    p.add_argument('--steps', type=int, default=20, help='Adam steps at each size (default 20)')
-    p.add_argument('--lr', type=float, default=0.025, help='Adam learning rate on pixels in [0, 1] (default 0.025)')
-    p.add_argument('--blur', type=float, default=1.0, help='Gaussian blur sigma in px after each enlargement (default 1)')
-    p.add_argument('--jitter', type=int, default=0, help='random shift in px at each step (default 0)')
-    p.add_argument('--ncols', type=int, default=None, help='grid columns (default: near square)')
-    p.add_argument('--allow-random', action='store_true', help='use random weights when pretrained ones are unavailable')
-    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: best available)')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
-    return p
-
-_OUT_EXTS = ('.png', '.jpg', '.jpeg', '.pdf', '.svg')
-
-def featviz_cli(argv: list[str] | None = None) -> int:
-    "`course-lib featviz --arch resnet34 --layer layer3 --channels 0-15 -o grid.png [options]`; returns an exit status (0 on success)."
-    args, rc = parse_cli(_featviz_parser(), argv)
-    if args is None: return rc
-    def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib featviz', msg, code)
-    out = Path(args.output)
-    if (bad := check_output_path(out, _OUT_EXTS)): return fail(bad)
-    try: channels = parse_channels(args.channels)
-    except ValueError as e: return fail(f"--channels: {e}")
-    for name in ('size', 'steps'):
-        if getattr(args, name) < 1: return fail(f"--{name} must be >= 1, got {getattr(args, name)}")
-    if args.upscales < 0: return fail(f"--upscales must be >= 0, got {args.upscales}")
-    set_seed(args.seed)
-    try:
-        device = get_device(args.device)
-        model = pretrained(args.arch, allow_random=args.allow_random)
-    except PretrainedUnavailable as e: return fail(f"{e} (add --allow-random to run anyway)", 1)
-    except ValueError as e: return fail(f"--arch/--device: {e}")
-    weights = model.weights_name or f'RANDOM {args.arch} weights'
-    if model.weights_name is None:
-        print(f"course-lib featviz: note: no pretrained weights for {args.arch}; using RANDOM weights "
-              "(the pictures will be structured noise)", file=sys.stderr)
-    body = feature_body(model).to(device).eval()
-    try:
-        with Timer() as t:
-            fig, res = filter_grid(body, args.layer, channels, ncols=args.ncols,
-                                   suptitle=f'{args.arch} {args.layer} ({weights})', size=args.size,
-                                   upscales=args.upscales, scale=args.scale, steps=args.steps, lr=args.lr, blur=args.blur,
-                                   jitter=args.jitter, seed=args.seed, show=not args.quiet)
-        try: save_atomic(out, lambda tmp: fig.savefig(tmp, dpi=100))
-        finally: plt.close(fig)
-    except (ValueError, TypeError) as e: return fail(str(e))
-    except OSError as e: return fail(str(e), 1)
-    n = args.steps * (args.upscales + 1)
-    h0, h1 = res.history[0], res.history[-1]
-    print(f"wrote {out}: {len(channels)} channels of {args.arch}.{args.layer}, {res.image.shape[-1]} px each, "
-          f"{n} steps in {t.elapsed:.1f}s ({t.elapsed / n:.3f} s/step on {device}) with {weights}; "
-          f"mean activation {h0.mean():.3g} -> {h1.mean():.3g}")
-    return 0

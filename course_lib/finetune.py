@@ -18,17 +18,14 @@ from torch.utils.data import DataLoader, Subset
 from torchvision.transforms import v2
 
 from .cnn import count_params, fit
-from .datasets import pretrained
+from .datasets import IMAGENET_MEAN, IMAGENET_STD, pretrained
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'train_transforms', 'eval_transforms', 'denormalize', 'find_head', 'replace_head',
-           'transfer_model', 'split_params', 'param_groups', 'finetune_sgd', 'finetune_opt', 'freeze_body', 'unfreeze',
-           'fine_tune', 'image_folder_loaders', 'compare_runs', 'plot_runs']
+__all__ = ['train_transforms', 'eval_transforms', 'denormalize', 'find_head', 'replace_head', 'transfer_model', 'split_params',
+           'param_groups', 'finetune_sgd', 'finetune_opt', 'freeze_body', 'unfreeze', 'fine_tune',
+           'image_folder_loaders', 'compare_runs', 'plot_runs']
 
 # %% ../nbs/05_fine_tuning.ipynb #140c5dea
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
 def _check_size(size) -> int:
     if isinstance(size, bool) or not isinstance(size, int):
         raise TypeError(f"size must be an int (pixels), got {type(size).__name__} {size!r}")

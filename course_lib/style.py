@@ -5,13 +5,9 @@
 # %% ../nbs/10_style_transfer.ipynb #21bfd2f2
 from __future__ import annotations
 
-import argparse
 import copy
-import os
-import sys
-import tempfile
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,17 +17,15 @@ from PIL import Image, UnidentifiedImageError
 from torch import nn
 
 from .core import Timer, get_device, progress, set_seed
-from .datasets import PretrainedUnavailable, pretrained
+from .datasets import IMAGENET_MEAN, IMAGENET_STD, PretrainedUnavailable, pretrained
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'STYLE_LAYERS', 'CONTENT_LAYERS', 'preprocess', 'postprocess', 'vgg_layer_names',
-           'min_input_side', 'FeatureExtractor', 'vgg_extractor', 'content_loss', 'gram', 'style_loss', 'tv_loss',
-           'style_targets', 'style_losses', 'synthesize', 'balanced_style_weight', 'plot_losses', 'load_image',
-           'save_atomic', 'cli_fail', 'parse_cli', 'check_output_path', 'style_cli']
+__all__ = ['STYLE_LAYERS', 'CONTENT_LAYERS', 'preprocess', 'postprocess', 'vgg_layer_names', 'min_input_side', 'FeatureExtractor',
+           'vgg_extractor', 'content_loss', 'gram', 'style_loss', 'tv_loss', 'style_targets', 'style_losses',
+           'synthesize', 'balanced_style_weight', 'plot_losses', 'load_image', 'vgg19_min_side']
 
 # %% ../nbs/10_style_transfer.ipynb #56adb20c
-IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406])
-IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225])
+_MEAN, _STD = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)   # ImageNet's statistics (lesson 01) as tensors
 
 # %% ../nbs/10_style_transfer.ipynb #4ad64da3
 def _to_rgb(img: Image.Image, name: str = 'img') -> Image.Image:
@@ -67,7 +61,7 @@ def preprocess(img: Image.Image, size: int | tuple[int, int] | None) -> torch.Te
     h, w = _target_hw(img, size)
     if (w, h) != img.size: img = img.resize((w, h), Image.BICUBIC)
     x = torch.from_numpy(np.asarray(img, dtype=np.float32).copy()).permute(2, 0, 1) / 255
-    return ((x - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None])[None].contiguous()
+    return ((x - _MEAN[:, None, None]) / _STD[:, None, None])[None].contiguous()
 
 def postprocess(x: torch.Tensor) -> Image.Image:
     "Undo `preprocess`: denormalize a (1,3,H,W) or (3,H,W) tensor, clamp to [0, 1] and return an RGB PIL image."
@@ -78,7 +72,7 @@ def postprocess(x: torch.Tensor) -> Image.Image:
     if x.ndim != 3 or x.shape[0] != 3: raise ValueError(f"x must have shape (1,3,H,W) or (3,H,W), got {tuple(x.shape)}")
     x = x.detach().float().cpu()
     if not torch.isfinite(x).all(): raise ValueError("x contains NaN or infinite values")
-    x = (x * IMAGENET_STD[:, None, None] + IMAGENET_MEAN[:, None, None]).clamp(0, 1)
+    x = (x * _STD[:, None, None] + _MEAN[:, None, None]).clamp(0, 1)
     arr = (x.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     return Image.fromarray(arr, 'RGB')
 
@@ -212,7 +206,7 @@ def style_losses(feats: dict, targets: dict, layer_weights: Sequence[float] | No
 # %% ../nbs/10_style_transfer.ipynb #ae266ab7
 def _valid_range(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Per-channel limits of normalized pixels that map back into [0, 1]."
-    mean, std = IMAGENET_MEAN.to(x)[:, None, None], IMAGENET_STD.to(x)[:, None, None]
+    mean, std = _MEAN.to(x)[:, None, None], _STD.to(x)[:, None, None]
     return -mean / std, (1 - mean) / std
 
 def synthesize(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor, steps: int = 500,
@@ -311,111 +305,16 @@ def load_image(path, name: str = 'image') -> Image.Image:
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise ValueError(f"{name}: cannot read {p} as an image ({e.__class__.__name__}: {e})") from e
 
-# %% ../nbs/10_style_transfer.ipynb #69daf678
-def _parse_size(s: str):
-    "argparse type for --size: 'N' (shorter side) or 'HxW'."
-    try:
-        parts = [int(v) for v in s.lower().split('x')]
-    except ValueError: parts = []
-    if len(parts) not in (1, 2) or min(parts) < 1:
-        raise argparse.ArgumentTypeError(f"expected N (shorter side) or HxW with positive integers, got {s!r}")
-    return parts[0] if len(parts) == 1 else tuple(parts)
-
-def _style_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='course-lib style',
-                                description='Neural style transfer (Gatys et al.) with a frozen VGG-19.')
-    p.add_argument('content', help='content photo (any format PIL reads)')
-    p.add_argument('style', help='style image, e.g. a painting')
-    p.add_argument('-o', '--output', required=True, help='output image file (.png, .jpg, ...)')
-    p.add_argument('--size', type=_parse_size, default=300, help='N (shorter side of the output) or HxW; default 300')
-    p.add_argument('--steps', type=int, default=300, help='optimisation steps (default 300)')
-    p.add_argument('--content-weight', type=float, default=1.0)
-    p.add_argument('--style-weight', type=float, default=None,
-                   help='default 1e4 with pretrained weights; with random weights, balanced against the TV term')
-    p.add_argument('--tv-weight', type=float, default=10.0)
-    p.add_argument('--lr', type=float, default=None, help='learning rate (default 0.05 for adam, 1 for lbfgs)')
-    p.add_argument('--optimizer', choices=('adam', 'lbfgs'), default='adam')
-    p.add_argument('--allow-random', action='store_true', help='use random VGG-19 weights when pretrained ones are unavailable')
-    p.add_argument('--device', default=None, help='cuda, mps or cpu (default: best available)')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
-    return p
-
-# %% ../nbs/10_style_transfer.ipynb #0731bfda
-def save_atomic(out: str | Path, save: Callable[[str], None]) -> Path:
-    "Run `save(tmp)` on a temporary file next to `out` (same extension), then rename it to `out`; on failure `out` is untouched."
-    out = Path(out)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f'.{out.name}.', suffix=out.suffix)
-    os.close(fd)
-    try:
-        save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return out
-
-# %% ../nbs/10_style_transfer.ipynb #7545dae6
-def cli_fail(prog: str, msg: str, code: int = 2) -> int:
-    "Print `PROG: error: MSG` on stderr, as argparse does, and return the exit status `code`."
-    print(f"{prog}: error: {msg}", file=sys.stderr)
-    return code
-
-def parse_cli(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace | None, int]:
-    "Parse `argv` with `parser` without exiting: `(args, 0)`, or `(None, status)` after `--help` (0) or a usage error (2)."
-    try: return parser.parse_args(argv), 0
-    except SystemExit as e: return None, int(e.code or 0)
-
-def check_output_path(path: str | Path, exts: Sequence[str] | None = None) -> str | None:
-    "Why `path` cannot be an output file (its folder is missing, or its extension is not in `exts`, default: every format PIL writes), or None when it can."
-    if not isinstance(path, (str, Path)): raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
-    out = Path(path)
-    if not out.parent.is_dir(): return f"--output: folder {out.parent} does not exist"
-    if out.suffix.lower() not in (Image.registered_extensions() if exts is None else exts):
-        return f"--output: unknown image extension {out.suffix!r} in {out} (use .png or .jpg)"
-    return None
-
-# %% ../nbs/10_style_transfer.ipynb #91d6f14e
-def style_cli(argv: list[str] | None = None) -> int:
-    "`course-lib style CONTENT STYLE -o OUT.png [options]`: run style transfer; returns an exit status (0 on success)."
-    args, rc = parse_cli(_style_parser(), argv)
-    if args is None: return rc
-    def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib style', msg, code)
-    out = Path(args.output)
-    if (bad := check_output_path(out)): return fail(bad)
-    if args.steps < 1: return fail(f"--steps must be >= 1, got {args.steps}")
-    try:
-        c_img, s_img = load_image(args.content, 'CONTENT'), load_image(args.style, 'STYLE')
-        content = preprocess(c_img, args.size)
-    except ValueError as e: return fail(str(e))
-    need = min_input_side(_vgg19_stack()[:max(STYLE_LAYERS + CONTENT_LAYERS) + 1])
-    if min(content.shape[-2:]) < need:
-        return fail(f"--size {args.size} gives a {content.shape[-2]}x{content.shape[-1]} image; the deepest style layer "
-                    f"needs at least {need} px on each side")
-    style = preprocess(s_img, min(content.shape[-2:]))
-    set_seed(args.seed)
-    try: device = get_device(args.device)
-    except ValueError as e: return fail(f"--device: {e}")
-    try: ext = vgg_extractor(allow_random=args.allow_random, device=device)
-    except PretrainedUnavailable as e: return fail(f"{e} (add --allow-random to run anyway)", 1)
-    weights = ext.weights_name or 'RANDOM VGG-19 weights (result is not a real style transfer)'
-    try:
-        sw = args.style_weight
-        if sw is None:
-            sw = 1e4 if ext.weights_name else balanced_style_weight(ext, content, style, tv_weight=args.tv_weight or 10.0)
-        with Timer() as t:
-            img, hist = synthesize(ext, content, style, steps=args.steps, lr=args.lr, content_weight=args.content_weight,
-                                   style_weight=sw, tv_weight=args.tv_weight, optimizer=args.optimizer,
-                                   show=not args.quiet)
-        save_atomic(out, postprocess(img).save)
-    except (ValueError, FloatingPointError, OSError) as e: return fail(str(e), 1)
-    f, l = hist[0], hist[-1]
-    print(f"wrote {out} ({img.shape[-2]}x{img.shape[-1]}) in {t.elapsed:.1f}s ({t.elapsed / args.steps:.3f} s/step) "
-          f"with {weights}, style weight {sw:.3g}; loss {f['total']:.4g} -> {l['total']:.4g} "
-          f"(content {l['content']:.4g}, style {l['style']:.4g}, tv {l['tv']:.4g})")
-    return 0
-
+# %% ../nbs/10_style_transfer.ipynb #baee877c
 def _vgg19_stack() -> nn.Sequential:
     "VGG-19's `features` layout without weights (to size-check inputs before anything is loaded)."
     import torchvision
     cfg19 = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', 512, 512, 512, 512, 'M', 512, 512, 512, 512, 'M']
     with torch.device('meta'): return torchvision.models.vgg.make_layers(cfg19)
+
+def vgg19_min_side(layers: Sequence[int] = STYLE_LAYERS + CONTENT_LAYERS) -> int:
+    "Smallest image side (px) VGG-19's `features` accept up to the deepest of `layers`, found without loading weights."
+    layers = list(layers)
+    if not layers or any(isinstance(l, bool) or not isinstance(l, int) or not 0 <= l < 37 for l in layers):
+        raise ValueError(f"layers must be indices into VGG-19's 37 `features` modules, got {layers!r}")
+    return min_input_side(_vgg19_stack()[:max(layers) + 1])

@@ -10,7 +10,8 @@ from hypothesis import given, settings, strategies as st
 from torch import nn
 
 from course_lib.core import n_hooks
-from course_lib.featviz import (FilterViz, feature_body, featviz_cli, filter_grid, gaussian_blur, parse_channels,
+from course_lib.cli import featviz_cli
+from course_lib.featviz import (FilterViz, feature_body, filter_grid, gaussian_blur, parse_channels,
                                 visualize_filter, visualize_filters)
 
 TINY = dict(size=12, upscales=2, steps=4, show=False)

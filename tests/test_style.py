@@ -15,9 +15,11 @@ from torch import nn
 
 import course_lib.style as style_mod
 from course_lib.core import hook_outputs, n_hooks
-from course_lib.style import (CONTENT_LAYERS, STYLE_LAYERS, IMAGENET_MEAN, IMAGENET_STD, FeatureExtractor,
-                              save_atomic, balanced_style_weight, content_loss, gram, load_image,
-                              min_input_side, postprocess, preprocess, style_cli, style_loss, synthesize,
+from course_lib.cli import style_cli
+from course_lib.core import save_atomic
+from course_lib.datasets import IMAGENET_MEAN, IMAGENET_STD
+from course_lib.style import (CONTENT_LAYERS, STYLE_LAYERS, FeatureExtractor, balanced_style_weight, content_loss,
+                              gram, load_image, min_input_side, postprocess, preprocess, style_loss, synthesize,
                               tv_loss, vgg_layer_names)
 
 # VGG-19's `features` layout with 4 channels everywhere: same layer indices, a tiny fraction of the cost.
@@ -57,7 +59,7 @@ def test_round_trip_is_exact(h, w, seed):
 def test_normalization_matches_torchvision():
     img = _img(9, 13)
     ref = torchvision.transforms.functional.normalize(torchvision.transforms.functional.to_tensor(img),
-                                                      IMAGENET_MEAN.tolist(), IMAGENET_STD.tolist())
+                                                      list(IMAGENET_MEAN), list(IMAGENET_STD))
     torch.testing.assert_close(preprocess(img, None)[0], ref)
 
 
