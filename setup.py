@@ -15,7 +15,7 @@ for key in 'version description keywords author author_email license git_url lib
 
 licenses = {'apache2': 'Apache-2.0'}   # SPDX expression (license classifiers are deprecated)
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
-py_versions = '3.9 3.10 3.11 3.12 3.13'.split()
+py_versions = '3.10 3.11 3.12 3.13'.split()
 
 def split_reqs(key):
     "Requirements are space separated; a quoted string keeps a specifier with spaces together."
