@@ -388,7 +388,7 @@ def multibox_detection(cls_probs: Tensor, offset_preds: Tensor, anchors: Tensor,
 
 # %% ../nbs/06_anchors.ipynb #abadaee1
 def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
-    "IoU `(N, K)` of box shapes `(N, 2)` and `(K, 2)` (width, height), as if each pair shared its centre."
+    "IoU `(N, K)` of box shapes `(N, 2)` and `(K, 2)` (width, height), as if each pair shared its centre (float16/bfloat16 give float32)."
     _check_boxes(wh1, 'wh1', width=2); _check_boxes(wh2, 'wh2', width=2); _check_same(wh1, wh2, 'wh1', 'wh2')
     for x, name in ((wh1, 'wh1'), (wh2, 'wh2')):
         if x.numel() and not bool((torch.isfinite(x) & (x >= 0)).all()):
