@@ -112,14 +112,15 @@ def test_links_are_rewritten_for_the_site(tmp_path):
 
 def test_prepare_nb_puts_the_header_under_the_title(tmp_path):
     m = site.LinkMapper(tmp_path, tmp_path, {}, 'https://github.com/o/r/blob/main', tmp_path)
-    nb = dict(metadata={}, cells=[code('#| default_exp core'), md('# Title\n\n> what'), code('#| hide\nsecret = 1'),
+    nb = dict(metadata={}, cells=[code('#| default_exp core'), md('# Title\n\n> what\n\nIntro.'), code('#| hide\nsecret = 1'),
                                   code('x = 1', [dict(output_type='display_data', data={}, metadata={})])])
     out = site.prepare_nb(nb, m, tmp_path, header='<div class="course-header">H</div>', tail=['## API'])
-    kinds = [(c['cell_type'], site.src_text(c)[:12]) for c in out['cells']]
-    assert kinds == [('markdown', '# Title\n\n> w'), ('markdown', '<div class="'), ('code', '#| hide\nsecr'),
-                     ('code', 'x = 1'), ('markdown', '## API')]
-    assert out['cells'][2]['metadata']['tags'] == ['remove-cell']
-    assert out['cells'][3]['outputs'] == []          # an empty display (a closed widget) is dropped
+    kinds = [(c['cell_type'], site.src_text(c)) for c in out['cells']]
+    assert kinds == [('markdown', '# Title\n\n> what\n'), ('markdown', '<div class="course-header">H</div>'),
+                     ('markdown', 'Intro.'), ('code', '#| hide\nsecret = 1'), ('code', 'x = 1'), ('markdown', '## API')]
+    assert len({c['id'] for c in out['cells']}) == len(out['cells'])
+    assert out['cells'][3]['metadata']['tags'] == ['remove-cell']
+    assert out['cells'][4]['outputs'] == []          # an empty display (a closed widget) is dropped
     assert out['metadata']['kernelspec']['language'] == 'python'
     assert nb['cells'][0]['source'] == '#| default_exp core'       # the input is not changed
 
@@ -151,3 +152,9 @@ def test_has_math():
 def test_lesson_paths_follow_the_runner(tmp_path):
     for n in ('index.ipynb', '10_b.ipynb', '02_a.ipynb', 'notes.ipynb', '3_x.ipynb'): (tmp_path / n).write_text('{}')
     assert [p.name for p in site.lesson_paths(tmp_path)] == ['02_a.ipynb', '10_b.ipynb']
+
+
+def test_split_after_title():
+    assert site.split_after_title('# T\n\n> sum\n> more\n\nIntro\n\n## S') == ('# T\n\n> sum\n> more\n', 'Intro\n\n## S')
+    assert site.split_after_title('# T\nIntro') == ('# T\n', 'Intro')
+    assert site.split_after_title('no title') == ('no title', '')

@@ -59,7 +59,11 @@ def serve(site: Path, rec: Recorder) -> ThreadingHTTPServer:
             try: rec.add(urllib.parse.urlsplit(self.path).path, code)
             except (TypeError, ValueError): rec.add(self.path, 0)
         def log_message(self, *args): pass
-    srv = ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Handler, directory=str(site)))
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address):     # a browser that drops a connection is not a failure
+            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                super().handle_error(request, client_address)
+    srv = Server(('127.0.0.1', 0), functools.partial(Handler, directory=str(site)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 
@@ -89,6 +93,30 @@ const imgs = [...document.images];
 imgs.forEach(i => { i.loading = 'eager'; });
 Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; setTimeout(r, 20000); })))
   .then(() => done(imgs.length));
+"""
+
+WAIT_MATH = """
+const done = arguments[arguments.length - 1];
+const n = document.querySelectorAll('.math').length;
+const report = state => done({math: n, state: state,
+  rendered: document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, mjx-container').length,
+  errors: document.querySelectorAll('.MathJax_Error, .merror, mjx-merror').length
+          + (document.body.innerText.includes('Math Processing Error') ? 1 : 0)});
+if (!n) return report('no math');
+const t0 = Date.now();
+(function poll() {
+  if (window.MathJax && MathJax.Hub && MathJax.Hub.Queue) return MathJax.Hub.Queue(() => report('MathJax 2 done'));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) return MathJax.startup.promise.then(() => report('MathJax 3 done'));
+  if (Date.now() - t0 > 20000) return report('MathJax never loaded');
+  setTimeout(poll, 100);
+})();
+"""
+
+SCROLL_TO = """
+const all = document.querySelectorAll(arguments[0]);
+const el = arguments[1] ? all[all.length - 1] : all[0];
+if (!el) return false;
+el.scrollIntoView({block: 'start'}); window.scrollBy(0, -70); return true;
 """
 
 PAGE_FACTS = """
@@ -140,7 +168,7 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
     base = f"http://127.0.0.1:{srv.server_address[1]}/"
     profile = tempfile.mkdtemp(prefix='course-site-chromium-')
     d = None
-    stats = dict(pages=0, images=0, output_images=0, links=0)
+    stats = dict(pages=0, images=0, output_images=0, links=0, math=0)
     try:
         d = start_browser(chromium, driver, profile)
         version = d.capabilities.get('browserVersion', '?')
@@ -150,6 +178,7 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
             n0 = len(rec)
             d.get(base + page)
             d.execute_async_script(WAIT_IMAGES)
+            math = d.execute_async_script(WAIT_MATH)
             time.sleep(0.2)
             f = d.execute_script(PAGE_FACTS)
             facts_by_page[page] = f
@@ -166,6 +195,10 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
                 ctx = f['text'][max(0, m.start() - 200): m.end() + 200].replace('\n', ' | ') if m else ''
                 problems.append(f"{where} shows a Python traceback ({f['tracebacks']} traceback outputs) {ctx}")
             if not f['search']: problems.append(f"{where} no search box")
+            stats['math'] += math['math']
+            if math['math'] and not math['rendered']:
+                problems.append(f"{where} {math['math']} formulas but MathJax rendered none ({math['state']})")
+            if math['errors']: problems.append(f"{where} {math['errors']} formulas MathJax could not typeset")
             links.update(h.split('#')[0] for h in f['links'])
             if page == 'index.html':
                 missing = [s for s in lessons if not any(page_name(h) == f'{s}.html' for h in f['links'])]
@@ -215,11 +248,12 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
                                                          facts_by_page[p]['outputImages']), default=None)
         d.get(base + 'index.html'); d.execute_async_script(WAIT_IMAGES); d.save_screenshot(str(shots / 'home.png'))
         written = ['home.png']
+        if d.execute_script(SCROLL_TO, 'table'):       # the lesson table
+            time.sleep(0.3); d.save_screenshot(str(shots / 'home-lessons.png')); written.append('home-lessons.png')
         if pick:
-            d.get(base + pick); d.execute_async_script(WAIT_IMAGES)
+            d.get(base + pick); d.execute_async_script(WAIT_IMAGES); d.execute_async_script(WAIT_MATH)
             d.save_screenshot(str(shots / f'lesson-{pick[:-5]}.png')); written.append(f'lesson-{pick[:-5]}.png')
-            if d.execute_script("const i = document.querySelector('.cell_output img'); if (!i) return false;"
-                                "i.scrollIntoView({block: 'start'}); window.scrollBy(0, -120); return true;"):
+            if d.execute_script(SCROLL_TO, '.cell_output img', True):      # the lesson's last picture
                 time.sleep(0.3)
                 d.save_screenshot(str(shots / f'lesson-{pick[:-5]}-picture.png')); written.append(f'lesson-{pick[:-5]}-picture.png')
         log(f"screenshots: {', '.join(str(shots / w) for w in written)}")
@@ -228,7 +262,7 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
         srv.shutdown(); srv.server_close()
         shutil.rmtree(profile, ignore_errors=True)
     log(f"checked {stats['pages']} pages ({stats['images']} images, {stats['output_images']} of them lesson outputs), "
-        f"{stats['links']} same-site links, search")
+        f"{stats['math']} formulas, {stats['links']} same-site links, search")
     return problems
 
 

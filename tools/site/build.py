@@ -332,6 +332,19 @@ def cell_tags(source: str) -> list[str]:
 _DROP_MIME = ('application/vnd.jupyter.widget-view+json', 'application/vnd.jupyter.widget-state+json')
 
 
+def split_after_title(md: str) -> tuple[str, str]:
+    "Split a title cell after its `# Title` line and the `> summary` quote right under it (nbdev's layout)."
+    lines = md.split('\n')
+    i = next((k for k, l in enumerate(lines) if re.match(r'^#\s+\S', l)), None)
+    if i is None: return md, ''
+    j = i + 1
+    while j < len(lines) and not lines[j].strip(): j += 1
+    if j < len(lines) and lines[j].lstrip().startswith('>'):
+        while j < len(lines) and lines[j].strip() and not re.match(r'^#{1,6}\s', lines[j]): j += 1
+    else: j = i + 1
+    return '\n'.join(lines[:j]).rstrip() + '\n', '\n'.join(lines[j:]).strip('\n')
+
+
 def prepare_nb(nb: dict, mapper: LinkMapper, nb_dir: Path, header: str | None = None, tail: list[str] = ()) -> dict:
     """A copy of notebook `nb` ready for myst-nb: nbdev directives turned into remove-* tags, the `default_exp`
     cell removed, links rewritten, `header` (raw HTML) inserted after the title cell and `tail` cells appended."""
@@ -352,16 +365,22 @@ def prepare_nb(nb: dict, mapper: LinkMapper, nb_dir: Path, header: str | None = 
             c['source'] = mapper.rewrite(src_text(c), nb_dir)
         cells.append(c)
     if header is not None:
-        at = next((i + 1 for i, c in enumerate(cells) if c.get('cell_type') == 'markdown'
-                   and re.match(r'^\s*# ', src_text(c))), 0)
-        cells.insert(at, md_cell(header))
+        at = next((i for i, c in enumerate(cells) if c.get('cell_type') == 'markdown'
+                   and re.search(r'^#\s+\S', src_text(c), re.M)), None)
+        if at is None: cells.insert(0, md_cell(header))
+        else:
+            head, rest = split_after_title(src_text(cells[at]))
+            cells[at]['source'] = head
+            cells[at + 1:at + 1] = [md_cell(header)] + ([md_cell(rest)] if rest.strip() else [])
     cells += [md_cell(t) for t in tail]
+    for i, c in enumerate(cells):      # nbformat 4.5 wants an id on every cell: a stable one where it is missing
+        if not c.get('id'): c['id'] = f'site-{i}'
     nb['cells'] = cells
     meta = nb.setdefault('metadata', {})
     meta.pop('widgets', None)
     meta['kernelspec'] = dict(name='python3', display_name='Python 3', language='python')
     meta.setdefault('language_info', dict(name='python', pygments_lexer='ipython3'))
-    nb.setdefault('nbformat', 4); nb.setdefault('nbformat_minor', 5)
+    nb['nbformat'], nb['nbformat_minor'] = 4, max(5, nb.get('nbformat_minor', 5))
     return nb
 
 
@@ -474,7 +493,11 @@ def stage(root: Path, results: Path, stage_dir: Path, log=print) -> dict:
     if math and mathjax is None:
         log("site: WARNING: a page has math but no local MathJax is installed (pip install jupyter-server-mathjax): "
             "it will load MathJax from the internet")
-    if mathjax: shutil.copytree(mathjax, stage_dir / '_static' / 'mathjax')
+    if mathjax:   # what MathJax 2 loads for TeX input and HTML-CSS output (its localization/ is not needed for English)
+        for part in ('MathJax.js', 'LICENSE', 'config', 'extensions', 'fonts', 'jax'):
+            src, dest = mathjax / part, stage_dir / '_static' / 'mathjax' / part
+            if src.is_dir(): shutil.copytree(src, dest)
+            elif src.is_file(): dest.parent.mkdir(parents=True, exist_ok=True); shutil.copy2(src, dest)
     meta = dict(project=settings.get('title', 'course'), author=settings.get('author', ''),
                 copyright=settings.get('copyright', ''), description=settings.get('description', ''),
                 repository_url=git_url, branch=branch, nbs_path=settings.get('nbs_path', 'nbs'),

@@ -28,6 +28,7 @@ html_theme = 'sphinx_book_theme'
 html_title = _site['project']
 html_static_path = ['_static']
 html_css_files = ['course.css']
+html_favicon = '_static/favicon.svg'
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
@@ -46,6 +47,10 @@ html_theme_options = {
 html_context = {'default_mode': 'light'}
 
 if _site.get('mathjax'):      # a local MathJax 2 (jupyter-server-mathjax): math renders without the internet
-    mathjax_path = 'mathjax/MathJax.js?config=TeX-AMS_CHTML'
+    mathjax_path = 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full'
     mathjax2_config = {'tex2jax': {'inlineMath': [['\\(', '\\)']], 'displayMath': [['\\[', '\\]']],
-                                   'processRefs': False, 'processEnvironments': False}}
+                                   'processRefs': False, 'processEnvironments': False,
+                                   # myst marks the page text tex2jax_ignore; typeset only what it marks as math
+                                   'processClass': 'tex2jax_process|mathjax_process|math|output_area'},
+                        # the package ships the STIX-Web fonts only (as Jupyter's classic notebook used them)
+                        'HTML-CSS': {'availableFonts': [], 'preferredFont': None, 'webFont': 'STIX-Web', 'imageFont': None}}
