@@ -139,7 +139,9 @@ return {
   prev: q('a.left-prev') ? q('a.left-prev').href : null,
   next: q('a.right-next') ? q('a.right-next').href : null,
   search: !!q('input[name="q"], .search-button, .search-button-field, form[action*="search"]'),
-  api: [...document.querySelectorAll('h2')].some(h => h.innerText.startsWith('API reference')),
+  api: (() => { const h = [...document.querySelectorAll('h2')].find(h => h.innerText.startsWith('API reference'));
+                return h ? h.parentElement.querySelectorAll('h3').length : -1; })(),
+  articleLinks: [...document.querySelectorAll('article a[href], .bd-article a[href]')].map(a => a.href).filter(h => h.startsWith(here)),
   outputImages: document.querySelectorAll('.cell_output img').length,
 };
 """
@@ -186,7 +188,9 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
             bad = [(p, s) for p, s in rec.since(n0) if s >= 400]
             own = [s for p, s in rec.since(n0) if p.rstrip('/').endswith('/' + page) or (page == 'index.html' and p == '/')]
             where = f"{page}:"
-            if not own or own[0] != 200: problems.append(f"{where} page not served (status {own[:1] or 'none'})")
+            if not own or own[0] != 200:
+                problems.append(f"{where} page not served (status {own[:1] or 'none'})")
+                continue
             problems += [f"{where} {s} for {p}" for p, s in bad]
             problems += [f"{where} broken image {b}" for b in f['broken']]
             problems += [f"{where} loads {u} from another host (the site must work offline)" for u in f['remote']]
@@ -201,8 +205,8 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
             if math['errors']: problems.append(f"{where} {math['errors']} formulas MathJax could not typeset")
             links.update(h.split('#')[0] for h in f['links'])
             if page == 'index.html':
-                missing = [s for s in lessons if not any(page_name(h) == f'{s}.html' for h in f['links'])]
-                if missing: problems.append(f"{where} no link to the lesson page(s) {missing}")
+                missing = [s for s in lessons if not any(page_name(h) == f'{s}.html' for h in f['articleLinks'])]
+                if missing: problems.append(f"{where} the home page (nbs/index.ipynb) links to no page for {missing}")
                 continue
             stem = page[:-5]
             meta = next((pg for pg in manifest['pages'] if pg['page'] == page), {})
@@ -217,7 +221,11 @@ def check_site(site: Path, chromium: str, driver: str, lesson: str | None, shots
                 problems.append(f"{where} 'previous' goes to {f['prev'] and page_name(f['prev'])}, expected {prev_want}")
             if next_want and (not f['next'] or page_name(f['next']) != next_want):
                 problems.append(f"{where} 'next' goes to {f['next'] and page_name(f['next'])}, expected {next_want}")
-            if meta.get('module') and not f['api']: problems.append(f"{where} no API reference section for course_lib.{meta['module']}")
+            if meta.get('module'):
+                if f['api'] < 0: problems.append(f"{where} no API reference section for course_lib.{meta['module']}")
+                elif meta.get('api_error'): problems.append(f"{where} the API of course_lib.{meta['module']} could not be read: {meta['api_error']}")
+                elif f['api'] < meta.get('api_names', 0):
+                    problems.append(f"{where} the API section shows {f['api']} names, course_lib.{meta['module']}.__all__ has {meta['api_names']}")
         # every same-site link: no missing page
         for url in sorted(links):
             stats['links'] += 1

@@ -462,11 +462,14 @@ def stage(root: Path, results: Path, stage_dir: Path, log=print) -> dict:
         info = run_info(ex)
         figures = load_figures(results / 'figures' / p.stem)
         module = default_exp(ex) or default_exp(read_nb(p))
-        tail = []
+        tail, api_names, api_error = [], 0, None
         if module:
-            try: tail.append(api_markdown(module))
-            except Exception as e:   # the page still builds; the missing API is said on it and in the log
-                log(f"site: WARNING: no API for {p.stem} (course_lib.{module}): {type(e).__name__}: {e}")
+            try:
+                tail.append(api_markdown(module))
+                api_names = len(__import__(f'course_lib.{module}', fromlist=['__all__']).__all__)
+            except Exception as e:   # the page still builds; the missing API is said on it, in the log and the manifest
+                api_error = f"{type(e).__name__}: {e}"
+                log(f"site: WARNING: no API for {p.stem} (course_lib.{module}): {api_error}")
                 tail.append(f"## API reference: `course_lib.{module}`\n\nThe API could not be read when this site was "
                             f"built ({type(e).__name__}).\n")
         head = header_html(colab_url(git_url, branch, p.name, settings.get('nbs_path', 'nbs')), info, figures, p.stem)
@@ -476,7 +479,8 @@ def stage(root: Path, results: Path, stage_dir: Path, log=print) -> dict:
         errors = sum(o.get('output_type') == 'error' for c in ex.get('cells', []) for o in c.get('outputs', []))
         if errors: log(f"site: WARNING: {p.stem} has {errors} error output(s): its page shows them")
         manifest['pages'].append(dict(page=p.stem + '.html', lesson=p.stem, title=title_of(ex, p.stem), module=module,
-                                      figures=len(figures), run=describe_run(info), run_source=info['source'],
+                                      figures=len(figures), api_names=api_names, api_error=api_error,
+                                      run=describe_run(info), run_source=info['source'],
                                       colab=colab_url(git_url, branch, p.name, settings.get('nbs_path', 'nbs')),
                                       error_outputs=errors))
     home = read_nb(nbs / 'index.ipynb')
@@ -507,15 +511,21 @@ def stage(root: Path, results: Path, stage_dir: Path, log=print) -> dict:
 
 
 def sphinx_build(src: Path, out: Path, doctrees: Path, log=print) -> list[str]:
-    "Run sphinx-build (html) from `src` into a fresh `out`; return its warnings."
-    if out.exists(): shutil.rmtree(out)
+    """Run sphinx-build (html) from `src` into a fresh `out`; return its warnings. Sphinx writes next to the staging
+    folder (myst-nb puts a `jupyter_execute/` beside its output folder), then the finished site moves to `out`."""
+    html = src.parent / 'html'
+    for d in (html, src.parent / 'jupyter_execute'):
+        if d.exists(): shutil.rmtree(d)
     warnings = src.parent / 'sphinx-warnings.txt'
     cmd = [sys.executable, '-m', 'sphinx', '-b', 'html', '-E', '-q', '-j', '1', '--keep-going',
-           '-d', str(doctrees), '-w', str(warnings), str(src), str(out)]
+           '-d', str(doctrees), '-w', str(warnings), str(src), str(html)]
     env = {**os.environ, 'PYDEVD_DISABLE_FILE_VALIDATION': '1'}
     r = subprocess.run(cmd, env=env)
     lines = [l for l in warnings.read_text(encoding='utf-8').splitlines() if l.strip()] if warnings.exists() else []
     if r.returncode: raise RuntimeError(f"sphinx-build failed ({r.returncode}); warnings: {lines[-10:]}")
+    if out.exists(): shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(html), str(out))
     return lines
 
 
@@ -537,7 +547,6 @@ def main(argv: list[str] | None = None) -> int:
     t_stage = time.perf_counter()
     manifest = stage(ROOT, results, work / 'src')
     warnings = sphinx_build(work / 'src', out, work / 'doctrees')
-    (out / '_static' / 'colab-badge.svg').exists() or shutil.copy2(HERE / 'static' / 'colab-badge.svg', out / '_static')
     missing = [pg['page'] for pg in manifest['pages'] if not (out / pg['page']).is_file()]
     if missing: raise RuntimeError(f"sphinx wrote no page for {missing}")
     manifest.update(build_seconds=round(time.perf_counter() - t_stage, 1), lessons_run_first=ran,
@@ -548,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"site: {len(manifest['pages'])} pages (home + {len(manifest['pages']) - 1} lessons; {manifest['html_files']} "
           f"HTML files with search and index) built into {out} in {manifest['build_seconds']:.1f}s "
           f"(total {time.perf_counter() - start:.1f}s), {len(warnings)} Sphinx warning(s)")
+    print(f"site: to read it, serve it locally: python -m http.server -d {out} -b 127.0.0.1 8000, "
+          f"then open http://127.0.0.1:8000/")
     return 0
 
 
