@@ -98,14 +98,16 @@ def test_links_are_rewritten_for_the_site(tmp_path):
     text = ('[Core](nbs/00_core.ipynb) [again](00_core.ipynb#sizes) '
             '[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/x) '
             '[data](data/README.md) [dir](data) ![a picture](pic.png) <img src="pic.png"> [web](https://example.org/a.ipynb) '
+            '<a href="nbs/00_core.ipynb#x">core</a> '
             '`[not a link](nbs/00_core.ipynb)`\n```\n[nor this](data/README.md)\n```\n[missing](nope.md)')
     out = m.rewrite(text, nbs)
     assert '[Core](00_core.ipynb)' in out and '[again](00_core.ipynb#sizes)' in out
     assert f'[![Open In Colab]({site.COLAB_BADGE_LOCAL})](https://colab.research.google.com/x)' in out
     assert '[data](https://github.com/o/r/blob/main/data/README.md)' in out
     assert '[dir](https://github.com/o/r/tree/main/data)' in out
-    assert '![a picture](_assets/nbs/pic.png)' in out and '<img src="_assets/nbs/pic.png">' in out
-    assert (stage / '_assets' / 'nbs' / 'pic.png').read_bytes() == b'\x89PNG'
+    assert '![a picture](_extra/_assets/nbs/pic.png)' in out and '<img src="_assets/nbs/pic.png">' in out
+    assert (stage / '_extra' / '_assets' / 'nbs' / 'pic.png').read_bytes() == b'\x89PNG'
+    assert '<a href="00_core.html#x">core</a>' in out       # raw HTML is not touched by Sphinx: the page's own name
     assert '[web](https://example.org/a.ipynb)' in out and '[missing](nope.md)' in out
     assert '`[not a link](nbs/00_core.ipynb)`' in out and '[nor this](data/README.md)' in out
 

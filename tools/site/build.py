@@ -213,10 +213,13 @@ class LinkMapper:
     the remote Colab badge image becomes the site's own copy (pages must not need the internet to show)."""
 
     def __init__(self, root: Path, nbs: Path, pages: dict, blob_base: str, stage: Path):
-        self.root, self.nbs, self.pages, self.blob_base, self.stage = Path(root), Path(nbs), pages, blob_base, Path(stage)
+        self.root, self.nbs, self.pages, self.blob_base = Path(root).resolve(), Path(nbs).resolve(), pages, blob_base
+        self.stage = Path(stage)
         self.copied: list[Path] = []
 
-    def target(self, url: str, nb_dir: Path, image: bool = False) -> str:
+    def target(self, url: str, nb_dir: Path, image: bool = False, raw_html: bool = False) -> str:
+        """Where `url` (a link or image in a notebook in `nb_dir`) points on the site. Markdown paths are relative to
+        the Sphinx source; raw HTML, which Sphinx does not touch, gets paths of the built site."""
         if url == COLAB_BADGE_REMOTE: return COLAB_BADGE_LOCAL
         if re.match(r'^([a-zA-Z][\w+.-]*:|//|#)', url): return url
         path, sep, frag = url.partition('#')
@@ -226,14 +229,15 @@ class LinkMapper:
             try: rel = p.relative_to(self.root)
             except ValueError: continue
             if not p.exists(): continue
-            if p.suffix == '.ipynb' and p.parent == self.nbs.resolve() and p.name in self.pages:
-                return self.pages[p.name] + sep + frag
-            if image and p.is_file():
-                dest = self.stage / '_assets' / rel
+            if p.suffix == '.ipynb' and p.parent == self.nbs and p.name in self.pages:
+                page = self.pages[p.name]
+                return (str(Path(page).with_suffix('.html')) if raw_html else page) + sep + frag
+            if image and p.is_file():     # copied as is into the site (html_extra_path), whichever way it is shown
+                dest = self.stage / '_extra' / '_assets' / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(p, dest)
                 self.copied.append(dest)
-                return dest.relative_to(self.stage).as_posix()
+                return ('' if raw_html else '_extra/') + f'_assets/{rel.as_posix()}'
             kind = 'tree' if p.is_dir() else 'blob'
             return f"{self.blob_base.replace('/blob/', f'/{kind}/')}/{rel.as_posix()}" + sep + frag
         return url
@@ -241,9 +245,8 @@ class LinkMapper:
     def rewrite(self, md: str, nb_dir: Path) -> str:
         def links(text: str) -> str:
             def md_link(m):
-                start = m.start()
                 # an image is '![alt](url)': find the '[' that this ']' closes and look for '!' before it
-                depth, i = 0, start
+                depth, i = 0, m.start()
                 while i >= 0:
                     if text[i] == ']': depth += 1
                     elif text[i] == '[':
@@ -253,7 +256,8 @@ class LinkMapper:
                 image = i > 0 and text[i - 1] == '!'
                 return f"]({self.target(m.group(1), nb_dir, image)}{m.group(2) or ''})"
             text = _MD_LINK.sub(md_link, text)
-            return _HTML_ATTR.sub(lambda m: f"{m.group(1)}={m.group(2)}{self.target(m.group(3), nb_dir, m.group(1) == 'src')}{m.group(2)}", text)
+            return _HTML_ATTR.sub(lambda m: f"{m.group(1)}={m.group(2)}"
+                                            f"{self.target(m.group(3), nb_dir, m.group(1) == 'src', raw_html=True)}{m.group(2)}", text)
         return outside_code(md, links)
 
 

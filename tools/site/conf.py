@@ -12,7 +12,7 @@ copyright = _site['copyright']
 release = version = _site['version']
 
 extensions = ['myst_nb', 'sphinx.ext.githubpages']
-exclude_patterns = ['_build', '**/.ipynb_checkpoints', 'site.json']
+exclude_patterns = ['_build', '**/.ipynb_checkpoints', 'site.json', '_extra']
 master_doc = root_doc = 'index'
 language = 'en'
 
@@ -29,6 +29,7 @@ html_title = _site['project']
 html_static_path = ['_static']
 html_css_files = ['course.css']
 html_favicon = '_static/favicon.svg'
+html_extra_path = ['_extra'] if (Path(__file__).parent / '_extra').is_dir() else []   # pictures raw HTML shows
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
