@@ -20,7 +20,7 @@ language = 'en'
 nb_execution_mode = 'off'
 nb_output_stderr = 'show'
 nb_merge_streams = True
-myst_enable_extensions = ['dollarmath', 'amsmath', 'colon_fence', 'html_image']
+myst_enable_extensions = ['dollarmath', 'amsmath', 'colon_fence']   # raw HTML stays raw (paths of the built site)
 myst_heading_anchors = 3
 suppress_warnings = ['mystnb.unknown_mime_type', 'myst.header']
 
