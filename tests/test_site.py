@@ -135,6 +135,9 @@ def test_header_html_escapes_and_counts_figures():
     assert 'acc&lt;1&gt;' in h and h.count('<tr><td>') == 2
     assert 'quick mode, offline stand-ins, CPU (2 threads), torch 2.5, course_lib 0.1.0' in h
     assert 'no headline figures' in site.header_html('u', info, [], 'x')
+    assert 'offline stand-ins show that the code works' in h
+    online = dict(info, data='real sources (stand-ins if unreachable)')
+    assert 'stand-ins show' not in site.header_html('u', online, [], 'x')
 
 
 def test_api_markdown_covers_all_of_a_module():

@@ -278,7 +278,8 @@ def header_html(colab: str, info: dict, figures: list, lesson: str) -> str:
              f'<p class="course-run">This page shows the lesson as <code>course-lib run</code> executed it{when}: '
              f'<strong>{e(describe_run(info))}</strong> <span class="course-run-source">(read {how})</span>.',
              ' Figures from quick mode on offline stand-ins show that the code works end to end; the reference '
-             'numbers need full mode and the real data.</p>' if info.get('mode') == 'quick' else '</p>']
+             'numbers need full mode and the real data.</p>'
+             if info.get('mode') == 'quick' and 'offline' in (info.get('data') or '') else '</p>']
     if figures:
         groups = {k for k, _, _ in figures}
         lines.append('<table class="course-figures"><caption>Headline figures of this run</caption>'
