@@ -35,3 +35,8 @@ bench: install      ## speed of course_lib's box ops vs torchvision.ops, side by
 
 clean-results:
 	rm -rf results
+
+.PHONY: site
+site:               ## build the course website into _site/ (offline; runs lessons missing from results/quick first)
+	$(PY) -m pip install -q -e ".[site]"
+	$(PY) tools/site/build.py

@@ -45,7 +45,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=split_reqs('requirements'),
-    extras_require={'dev': split_reqs('dev_requirements')},
+    extras_require={'dev': split_reqs('dev_requirements'), 'site': split_reqs('site_requirements')},
     python_requires='>=' + min_python,
     zip_safe=False,
     entry_points={'console_scripts': console_scripts,
