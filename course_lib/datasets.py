@@ -483,6 +483,7 @@ def _scene(rng: np.random.Generator, bank: list, size: tuple, max_objects: int) 
         objects.append((c, *box)); colors.append(color)
     return Scene(img, background, objects, colors)
 
+# %% ../nbs/01_datasets.ipynb #306d368f
 def _check_size(size, name: str = 'size', lo: int = 32) -> tuple[int, int]:
     if isinstance(size, (tuple, list)) and len(size) == 2:
         return check_int(size[0], f'{name}[0] (width)', lo=lo), check_int(size[1], f'{name}[1] (height)', lo=lo)
@@ -670,6 +671,7 @@ def is_fallback(path: str | Path) -> bool:
     mark = folder / _MARK
     return mark.exists() and mark.read_text().startswith('fallback')
 
+# %% ../nbs/01_datasets.ipynb #123693d6
 def _complete(folder: Path) -> bool: return (folder / _MARK).exists()
 
 def _cached_url(folder: Path) -> str | None:
@@ -724,6 +726,7 @@ def _fill_real(name: str, src: Source, show: bool):
         (tmp / '.source').write_text(f"{src.url}\n{mark_hash}\n")
     return fill
 
+# %% ../nbs/01_datasets.ipynb #9fd1cc8b
 def fetch(name: str, force: bool = False, fallback: bool = True, show: bool = True) -> Path:
     "Path to dataset `name`: cached, else downloaded and verified, else (offline or on any download failure) an announced stand-in."
     _source(name)
