@@ -38,13 +38,13 @@ from .core import REPO_URL, atomic_path, cfg, check_choice, check_int, check_num
 
 # %% auto #0
 __all__ = ['DATA_SOURCES', 'USER_AGENT', 'DOWNLOAD_TIMEOUT', 'DOWNLOAD_DEADLINE', 'MAX_EXPANDED_BYTES', 'MAX_MEMBERS',
-           'DIGITS_PER_CLASS', 'SYNTH_CLASSES', 'LABEL_COLUMNS', 'VOID', 'VOC_CLASSES', 'VOC_COLORMAP', 'IMAGENET_MEAN',
-           'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError', 'ChecksumError', 'ArchiveError',
-           'PretrainedUnavailable', 'OfflineFallbackWarning', 'data_dir', 'Source', 'register_source',
-           'register_fallback', 'file_hash', 'check_file', 'download', 'digits_split', 'build_digits_sample',
-           'build_digits', 'sample_image', 'Scene', 'synthetic_scenes', 'scene_masks', 'save_voc_mask', 'read_voc_mask',
-           'segmentation_classes', 'make_synthetic_detection', 'make_synthetic_segmentation', 'is_fallback', 'fetch',
-           'pretrained']
+           'DIGITS_PER_CLASS', 'SYNTH_CLASSES', 'LABEL_COLUMNS', 'VOID', 'VOC_CLASSES', 'VOC_COLORMAP',
+           'STANDIN_VERSION', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError',
+           'ChecksumError', 'ArchiveError', 'PretrainedUnavailable', 'OfflineFallbackWarning', 'data_dir', 'Source',
+           'register_source', 'register_fallback', 'file_hash', 'check_file', 'download', 'digits_split',
+           'build_digits_sample', 'build_digits', 'sample_image', 'Scene', 'synthetic_scenes', 'scene_masks',
+           'save_voc_mask', 'read_voc_mask', 'segmentation_classes', 'make_synthetic_detection',
+           'make_synthetic_segmentation', 'is_fallback', 'fetch', 'pretrained']
 
 # %% ../nbs/01_datasets.ipynb #bbf0005b
 class DatasetError(RuntimeError):
@@ -701,13 +701,22 @@ def _install(folder: Path, fill: Callable[[Path], None], mark: str, keep_theirs:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
+STANDIN_VERSION = 2   # bump when a stand-in builder changes what it writes: caches built by older ones are rebuilt
+
+def _fallback_mark(builder) -> str:
+    "The completion mark of a stand-in: which builder (and version) made it, so a stale cache is noticed."
+    who = f"{getattr(builder, '__module__', '?')}.{getattr(builder, '__qualname__', repr(builder))}"
+    return f"fallback\n{who} v{STANDIN_VERSION}\n"
+
 def _build_fallback(name: str, why: str, url: str) -> Path:
     src = _source(name)
     if src.fallback is None:
         raise DatasetUnavailable(f"{name!r} cannot be downloaded ({why}) and has no offline stand-in; "
                                  f"get it from {url} on a machine with internet")
     folder = data_dir() / f'{name}-offline'
-    if not _complete(folder): _install(folder, src.fallback, 'fallback\n')
+    mark = _fallback_mark(src.fallback)
+    if not _complete(folder) or (folder / _MARK).read_text() != mark:
+        _install(folder, src.fallback, mark, keep_theirs=False)   # built by an older stand-in (or never): rebuild
     _announce(name, why, url)
     return _result(folder)
 
