@@ -103,7 +103,9 @@ def _layer_plan(net: nn.Module, targets: Sequence[nn.Module], in_ch: int, side: 
     seen, n_acts = {}, [0]
     def count(m, i, o):
         if isinstance(o, torch.Tensor): n_acts[0] += o.numel()
-    def keep(j): return lambda m, i, o: seen.setdefault(j, tuple(o.shape) if isinstance(o, torch.Tensor) else None)
+    def keep(j):
+        def hook(m, i, o): seen.setdefault(j, tuple(o.shape) if isinstance(o, torch.Tensor) else None)   # returns None: output kept
+        return hook
     hooks = [m.register_forward_hook(count) for m in net.modules() if not list(m.children())]
     hooks += [t.register_forward_hook(keep(j)) for j, t in enumerate(targets)]
     try: functional_call(net, state, (torch.empty(1, in_ch, side, side, device='meta'),))
