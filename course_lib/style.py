@@ -95,8 +95,13 @@ def _pair(v) -> tuple[int, int]: return (v, v) if isinstance(v, int) else tuple(
 
 def min_input_side(layers: Sequence[nn.Module]) -> int:
     "Smallest height/width an input may have so that the last of `layers` still gives at least a 1x1 output."
+    if isinstance(layers, nn.Module): layers = list(layers.children()) or [layers]
+    try: layers = list(layers)
+    except TypeError: raise TypeError(f"layers must be a sequence of nn.Modules, got {type(layers).__name__}") from None
+    for m in layers:
+        if not isinstance(m, nn.Module): raise TypeError(f"layers must hold nn.Modules, got {type(m).__name__}")
     need = 1
-    for m in reversed(list(layers)):
+    for m in reversed(layers):
         if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
             k, s = _pair(m.kernel_size)[0], _pair(m.stride)[0]
             p = _pair(m.padding)[0] if not isinstance(m.padding, str) else (k - 1) // 2
@@ -152,6 +157,8 @@ def vgg_extractor(layers: Sequence[int] = STYLE_LAYERS + CONTENT_LAYERS, allow_r
 # %% ../nbs/10_style_transfer.ipynb #88702175
 def content_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     "Mean squared error between the synthesized image's content features `y_hat` and the photo's `y`."
+    for name, t in (('y_hat', y_hat), ('y', y)):
+        if not isinstance(t, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if y_hat.shape != y.shape: raise ValueError(f"y_hat and y must have the same shape, got {tuple(y_hat.shape)} and {tuple(y.shape)}")
     return (y_hat - y.detach()).pow(2).mean()
 
@@ -183,6 +190,7 @@ def tv_loss(x: torch.Tensor) -> torch.Tensor:
 def style_targets(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor,
                   content_layers: Sequence[int] = CONTENT_LAYERS, style_layers: Sequence[int] = STYLE_LAYERS) -> dict:
     "Fixed targets: content features of `content` and Gram matrices of `style` at the chosen layers."
+    if not isinstance(extractor, FeatureExtractor): raise TypeError(f"extractor must be a FeatureExtractor, got {type(extractor).__name__}")
     for name, ls in (('content_layers', content_layers), ('style_layers', style_layers)):
         if not ls: raise ValueError(f"{name} is empty")
         missing = [i for i in ls if i not in extractor.layers]
@@ -193,6 +201,8 @@ def style_targets(extractor: FeatureExtractor, content: torch.Tensor, style: tor
 
 def style_losses(feats: dict, targets: dict, layer_weights: Sequence[float] | None = None) -> dict:
     "Content loss (summed over content layers), style loss (weighted sum over style layers) and the per-layer style losses."
+    missing = [i for i in list(targets['content']) + list(targets['style']) if i not in feats]
+    if missing: raise ValueError(f"feats has no activations for layers {missing}: run the extractor that made the targets")
     c = sum(content_loss(feats[i], t) for i, t in targets['content'].items())
     per_layer = [style_loss(feats[i], g) for i, g in targets['style'].items()]
     if layer_weights is None: layer_weights = [1.0] * len(per_layer)
@@ -330,6 +340,10 @@ def balanced_style_weight(extractor: FeatureExtractor, content: torch.Tensor, st
 def plot_losses(history: list[dict], weights: dict | None = None, title: str | None = None, ax=None):
     "Plot each loss component of a `synthesize` history per step (log scale); `weights` multiplies components."
     if not history: raise ValueError("history is empty")
+    keys = ('step', 'content', 'style', 'tv', 'total')
+    if not all(isinstance(h, dict) and all(k in h for k in keys) for h in history):
+        raise ValueError(f"history must be a list of dicts with keys {keys}, as synthesize returns")
+    if weights is not None and not isinstance(weights, dict): raise TypeError(f"weights must be a dict, got {type(weights).__name__}")
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.2))
     steps = np.array([h['step'] for h in history])
     for k in ('content', 'style', 'tv', 'total'):
@@ -343,6 +357,7 @@ def plot_losses(history: list[dict], weights: dict | None = None, title: str | N
 # %% ../nbs/10_style_transfer.ipynb #2c85b1c8
 def load_image(path, name: str = 'image') -> Image.Image:
     "Open the image file at `path` as RGB (any PIL mode is converted); clear errors naming `name` otherwise."
+    if not isinstance(path, (str, Path)): raise TypeError(f"{name}: path must be a str or Path, got {type(path).__name__}")
     p = Path(path)
     if not p.exists(): raise ValueError(f"{name}: file not found: {p}")
     if not p.is_file(): raise ValueError(f"{name}: not a file: {p}")
