@@ -38,6 +38,10 @@ class DataLoaders:
                 raise TypeError(f"{name} must be an iterable of (xb, *yb) batches such as a DataLoader, got {type(dl).__name__}")
         self.train, self.valid = train, valid
 
+    def __iter__(self):
+        "Unpack as `train_dl, valid_dl = dls`."
+        return iter((self.train, self.valid))
+
     def __repr__(self) -> str:
         return f"DataLoaders(train={_len(self.train)} batches, valid={'None' if self.valid is None else _len(self.valid)} batches)"
 
