@@ -127,7 +127,7 @@ def _channel_list(channels) -> list[int]:
 
 class _Job(NamedTuple):
     name: str; net: nn.Module; target: nn.Module; channels: list; in_ch: int; dev: torch.device
-    mean: torch.Tensor; std: torch.Tensor; extra: nn.Module | None
+    mean: torch.Tensor; std: torch.Tensor; extra: nn.Module | None; rows: torch.Tensor; idx: torch.Tensor
 
 def _prepare(model, layer, channels, side: int, mean, std, max_gb: float, extra=None) -> _Job:
     """Everything `visualize_filters` and `render` check before any work: the layer, the channels against the layer's
@@ -168,7 +168,8 @@ def _prepare(model, layer, channels, side: int, mean, std, max_gb: float, extra=
         if gb > max_gb:
             raise ValueError(f"{len(channels)} images of {side}x{side} px through {name!r} need about {gb:.1f} GB, more than "
                              f"max_gb={max_gb:g}: ask for fewer channels or a smaller size/upscales (or raise max_gb)")
-    return _Job(name, net, target, channels, in_ch, dev, mean, std, extra)
+    rows, idx = torch.arange(len(channels), device=dev), torch.tensor(channels, device=dev)   # made once, not per step
+    return _Job(name, net, target, channels, in_ch, dev, mean, std, extra, rows, idx)
 
 def _channel_means(job: _Job, out) -> torch.Tensor:
     "Mean activation of channel `job.channels[i]` in image `i` of the hooked output `out`."
@@ -176,9 +177,7 @@ def _channel_means(job: _Job, out) -> torch.Tensor:
         raise ValueError(f"layer {job.name!r} output has no channel dimension: got {getattr(out, 'shape', type(out).__name__)}")
     if max(job.channels) >= out.shape[1]:
         raise ValueError(f"channel {max(job.channels)} is out of range: layer {job.name!r} has {out.shape[1]} channels")
-    n = len(job.channels)
-    rows, idx = torch.arange(n, device=out.device), torch.tensor(job.channels, device=out.device)
-    return out[rows, idx].reshape(n, -1).mean(1)
+    return out[job.rows, job.idx].reshape(len(job.channels), -1).mean(1)
 
 # %% ../nbs/11_feature_viz.ipynb #4b737bd0
 def visualize_filters(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], size: int = 56,
@@ -328,26 +327,33 @@ def photo_colour_sqrt(photos) -> torch.Tensor:
     return (u * s.sqrt()).float()
 
 # %% ../nbs/11_feature_viz.ipynb #f3f1c28b
-def affine(x: torch.Tensor, angle=0.0, scale=1.0, shift=(0.0, 0.0), padding: str = 'reflection') -> torch.Tensor:
-    """Rotate `x` (B,C,H,W) by `angle` degrees (counter-clockwise), scale it by `scale` about its centre and shift it by
-    `shift` = (dx, dy) pixels; bilinear, differentiable. Each argument is a number or one value per image."""
-    if not isinstance(x, torch.Tensor) or x.ndim != 4: raise ValueError(f"x must be a (B,C,H,W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
-    check_choice(padding, 'padding', ('zeros', 'border', 'reflection'))
+def _affine(x: torch.Tensor, a: torch.Tensor, s: torch.Tensor, sh: torch.Tensor, padding: str) -> torch.Tensor:
+    "`affine` without checks: `a` (B,) radians, `s` (B,) scales, `sh` (B, 2) pixel shifts, all on `x`'s device."
     b, _, h, w = x.shape
-    def per_image(v, name):
-        t = torch.as_tensor(v, dtype=torch.float32, device=x.device)
-        return t.expand(b) if t.ndim == 0 else t
-    a = per_image(angle, 'angle') * math.pi / 180
-    s = per_image(scale, 'scale')
-    if (s <= 0).any(): raise ValueError("scale must be > 0")
-    sh = torch.as_tensor(shift, dtype=torch.float32, device=x.device)
-    if sh.ndim == 1: sh = sh.expand(b, 2)
     cos, sin = torch.cos(a) / s, torch.sin(a) / s
-    # output pixel (u, v) from the centre samples input at R^-1 (u - shift) / s; grid units: half the image size
+    # output pixel p (from the centre) samples the input at R^-1 (p - shift) / s; grid units are half the image size
     theta = torch.stack([torch.stack([cos, sin * h / w, -(cos * sh[:, 0] + sin * sh[:, 1]) * 2 / w], -1),
                          torch.stack([-sin * w / h, cos, (sin * sh[:, 0] - cos * sh[:, 1]) * 2 / h], -1)], 1)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode='bilinear', padding_mode=padding, align_corners=False)
+
+def affine(x: torch.Tensor, angle=0.0, scale=1.0, shift=(0.0, 0.0), padding: str = 'reflection') -> torch.Tensor:
+    """Rotate `x` (B,C,H,W) by `angle` degrees (counter-clockwise), scale it by `scale` about its centre and shift it by
+    `shift` = (dx, dy) pixels; bilinear, differentiable. `angle` and `scale` are numbers or one value per image, `shift`
+    a pair or one pair per image."""
+    if not isinstance(x, torch.Tensor) or x.ndim != 4: raise ValueError(f"x must be a (B,C,H,W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
+    check_choice(padding, 'padding', ('zeros', 'border', 'reflection'))
+    b = x.shape[0]
+    def per_image(v, name, tail):
+        try: t = torch.as_tensor(v, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError): raise TypeError(f"{name} must be numbers, got {v!r}") from None
+        if t.shape == tail: t = t.expand(b, *tail)
+        if t.shape != (b, *tail): raise ValueError(f"{name} must have shape {tail} or {(b, *tail)}, got {tuple(t.shape)}")
+        if not torch.isfinite(t).all(): raise ValueError(f"{name} must be finite")
+        return t.to(x.device)
+    a, s, sh = per_image(angle, 'angle', ()), per_image(scale, 'scale', ()), per_image(shift, 'shift', (2,))
+    if (s <= 0).any(): raise ValueError("scale must be > 0")
+    return _affine(x, a * math.pi / 180, s, sh, padding)
 
 # %% ../nbs/11_feature_viz.ipynb #85841539
 def diversity_loss(acts: torch.Tensor) -> torch.Tensor:
@@ -385,8 +391,8 @@ def render(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], si
     if diversity and n < 2: raise ValueError(f"diversity needs a batch of at least 2 images, got {n} channel(s)")
     param = ImageParam(n, job.in_ch, size, fourier=fourier, decay=decay, colour=colour, seed=seed).to(job.dev)
     opt = torch.optim.Adam(param.parameters(), lr=lr)
-    g = torch.Generator().manual_seed(seed)
-    def rand(lo, hi, *shape): return (lo + (hi - lo) * torch.rand(*shape, generator=g)).to(job.dev)
+    g = torch.Generator(device=job.dev).manual_seed(seed)        # random transforms drawn on the device: no host sync
+    def rand(lo, hi, *shape): return lo + (hi - lo) * torch.rand(*shape, generator=g, device=job.dev)
     hist, was_training = [], model.training
     model.eval()
     try:
@@ -394,8 +400,8 @@ def render(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], si
             for _ in progress(range(steps), show=show):
                 img = param()
                 if transforms:
-                    img = affine(img, rand(-max_angle, max_angle, n), rand(1 - scale_jitter, 1 + scale_jitter, n),
-                                 rand(-jitter, jitter, n, 2), padding=padding)
+                    img = _affine(img, rand(-max_angle, max_angle, n) * (math.pi / 180),
+                                  rand(1 - scale_jitter, 1 + scale_jitter, n), rand(-jitter, jitter, n, 2), padding)
                 job.net((img - job.mean) / job.std)
                 acts = _channel_means(job, h[0])
                 hist.append(acts.detach())
