@@ -312,7 +312,7 @@ class ImageParam(nn.Module):
         return self
 
 # %% ../nbs/11_feature_viz.ipynb #a55dd861
-def photo_colour_sqrt(photos) -> torch.Tensor:
+def photo_colour_sqrt(photos: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
     "Square root `M` (3x3, `M @ M.T` = covariance) of the RGB covariance of `photos` ((N,3,H,W) or list of (3,H,W), values in [0, 1])."
     if isinstance(photos, torch.Tensor): photos = [photos] if photos.ndim == 3 else list(photos)
     if not photos: raise ValueError("photos is empty")
@@ -337,7 +337,8 @@ def _affine(x: torch.Tensor, a: torch.Tensor, s: torch.Tensor, sh: torch.Tensor,
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode='bilinear', padding_mode=padding, align_corners=False)
 
-def affine(x: torch.Tensor, angle=0.0, scale=1.0, shift=(0.0, 0.0), padding: str = 'reflection') -> torch.Tensor:
+def affine(x: torch.Tensor, angle: float | torch.Tensor = 0.0, scale: float | torch.Tensor = 1.0,
+           shift: Sequence[float] | torch.Tensor = (0.0, 0.0), padding: str = 'reflection') -> torch.Tensor:
     """Rotate `x` (B,C,H,W) by `angle` degrees (counter-clockwise), scale it by `scale` about its centre and shift it by
     `shift` = (dx, dy) pixels; bilinear, differentiable. `angle` and `scale` are numbers or one value per image, `shift`
     a pair or one pair per image."""
