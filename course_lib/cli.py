@@ -238,10 +238,13 @@ def _style_parser() -> argparse.ArgumentParser:
     p.add_argument('-o', '--output', required=True, help='output image file (.png, .jpg, ...)')
     p.add_argument('--size', type=_parse_size, default=300, help='N (shorter side of the output) or HxW; default 300')
     p.add_argument('--steps', type=int, default=300, help='optimisation steps (default 300)')
-    p.add_argument('--content-weight', type=float, default=1.0)
-    p.add_argument('--style-weight', type=float, default=None,
-                   help='default 1e4 with pretrained weights; with random weights, balanced against the TV term')
-    p.add_argument('--tv-weight', type=float, default=10.0)
+    p.add_argument('--content-weight', type=float, default=None,
+                   help='weight of the content loss (default: balanced, see --style-ratio)')
+    p.add_argument('--style-weight', type=float, default=None, help='weight of the style loss (default: balanced)')
+    p.add_argument('--tv-weight', type=float, default=None, help='weight of the total-variation loss (default: balanced)')
+    p.add_argument('--style-ratio', type=float, default=1.0,
+                   help="balanced weights: style pull relative to content, each loss in units of its own scale (default 1)")
+    p.add_argument('--tv-ratio', type=float, default=0.1, help='balanced weights: TV pull relative to content (default 0.1)')
     p.add_argument('--lr', type=float, default=None, help='learning rate (default 0.05 for adam, 1 for lbfgs)')
     p.add_argument('--optimizer', choices=('adam', 'lbfgs'), default='adam')
     p.add_argument('--allow-random', action='store_true', help='use random VGG-19 weights when pretrained ones are unavailable')
@@ -254,14 +257,20 @@ def _style_parser() -> argparse.ArgumentParser:
 def style_cli(argv: list[str] | None = None) -> int:
     "`course-lib style CONTENT STYLE -o OUT.png [options]`: run style transfer; returns an exit status (0 on success)."
     from course_lib.datasets import PretrainedUnavailable
-    from course_lib.style import (balanced_style_weight, load_image, postprocess, preprocess, synthesize,
-                                  vgg19_min_side, vgg_extractor)
+    from course_lib.style import (balanced_weights, load_image, postprocess, preprocess, synthesize, vgg19_min_side,
+                                  vgg_extractor)
     args, rc = parse_cli(_style_parser(), argv)
     if args is None: return rc
     def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib style', msg, code)
     out = Path(args.output)
     if (bad := check_output_path(out)): return fail(bad)
     if args.steps < 1: return fail(f"--steps must be >= 1, got {args.steps}")
+    for name in ('content_weight', 'style_weight', 'tv_weight', 'style_ratio', 'tv_ratio', 'lr'):
+        v = getattr(args, name)
+        if v is not None and not (v >= 0 and v < float('inf')):
+            return fail(f"--{name.replace('_', '-')} must be a finite number >= 0, got {v}")
+    if args.style_ratio == 0: return fail("--style-ratio must be > 0")
+    if args.lr == 0: return fail("--lr must be > 0")
     try:
         c_img, s_img = load_image(args.content, 'CONTENT'), load_image(args.style, 'STYLE')
         content = preprocess(c_img, args.size)
@@ -278,18 +287,25 @@ def style_cli(argv: list[str] | None = None) -> int:
     except PretrainedUnavailable as e: return fail(f"{e} (add --allow-random to run anyway)", 1)
     weights = ext.weights_name or 'RANDOM VGG-19 weights (result is not a real style transfer)'
     try:
-        sw = args.style_weight
-        if sw is None:
-            sw = 1e4 if ext.weights_name else balanced_style_weight(ext, content, style, tv_weight=args.tv_weight or 10.0)
+        given = {k: v for k, v in (('content', args.content_weight), ('style', args.style_weight),
+                                   ('tv', args.tv_weight)) if v is not None}
+        if len(given) < 3:
+            try: w = balanced_weights(ext, content, style, style_ratio=args.style_ratio, tv_ratio=args.tv_ratio)
+            except ValueError as e:
+                return fail(f"cannot balance the loss weights for these pictures ({e}); pass --content-weight, "
+                            f"--style-weight and --tv-weight", 1)
+        else: w = {}
+        w.update(given)
         with Timer() as t:
-            img, hist = synthesize(ext, content, style, steps=args.steps, lr=args.lr, content_weight=args.content_weight,
-                                   style_weight=sw, tv_weight=args.tv_weight, optimizer=args.optimizer,
+            img, hist = synthesize(ext, content, style, steps=args.steps, lr=args.lr, content_weight=w['content'],
+                                   style_weight=w['style'], tv_weight=w['tv'], optimizer=args.optimizer,
                                    show=not args.quiet)
         save_atomic(out, postprocess(img).save)
     except (ValueError, FloatingPointError, OSError) as e: return fail(str(e), 1)
     f, l = hist[0], hist[-1]
     print(f"wrote {out} ({img.shape[-2]}x{img.shape[-1]}) in {t.elapsed:.1f}s ({t.elapsed / args.steps:.3f} s/step) "
-          f"with {weights}, style weight {sw:.3g}; loss {f['total']:.4g} -> {l['total']:.4g} "
+          f"with {weights}, weights content {w['content']:.3g} style {w['style']:.3g} tv {w['tv']:.3g}; "
+          f"loss {f['total']:.4g} -> {l['total']:.4g} "
           f"(content {l['content']:.4g}, style {l['style']:.4g}, tv {l['tv']:.4g})")
     return 0
 
@@ -328,7 +344,7 @@ def featviz_cli(argv: list[str] | None = None) -> int:
     out = Path(args.output)
     if (bad := check_output_path(out, _OUT_EXTS)): return fail(bad)
     try: channels = parse_channels(args.channels)
-    except ValueError as e: return fail(f"--channels: {e}")
+    except ValueError as e: return fail(f"--{e}" if str(e).startswith('channels') else f"--channels: {e}")
     for name in ('size', 'steps'):
         if getattr(args, name) < 1: return fail(f"--{name} must be >= 1, got {getattr(args, name)}")
     if args.upscales < 0: return fail(f"--upscales must be >= 0, got {args.upscales}")

@@ -22,8 +22,7 @@ from .datasets import IMAGENET_MEAN, IMAGENET_STD, PretrainedUnavailable, pretra
 # %% auto #0
 __all__ = ['STYLE_LAYERS', 'CONTENT_LAYERS', 'preprocess', 'postprocess', 'vgg_layer_names', 'min_input_side', 'FeatureExtractor',
            'vgg_extractor', 'content_loss', 'gram', 'style_loss', 'tv_loss', 'style_targets', 'style_losses',
-           'synthesize', 'loss_scales', 'balanced_weights', 'balanced_style_weight', 'plot_losses', 'load_image',
-           'vgg19_min_side']
+           'synthesize', 'loss_scales', 'balanced_weights', 'plot_losses', 'load_image', 'vgg19_min_side']
 
 # %% ../nbs/10_style_transfer.ipynb #56adb20c
 _MEAN, _STD = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)   # ImageNet's statistics (lesson 01) as tensors
@@ -326,15 +325,6 @@ def balanced_weights(extractor: FeatureExtractor, content: torch.Tensor, style: 
     tv_ratio = check_number(tv_ratio, 'tv_ratio', lo=0)
     s = _positive_scales(loss_scales(extractor, content, style, content_layers, style_layers), ('content', 'style', 'tv'))
     return dict(content=1 / s['content'], style=style_ratio / s['style'], tv=tv_ratio / s['tv'])
-
-def balanced_style_weight(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor,
-                          tv_weight: float = 10.0, ratio: float = 10.0, content_layers: Sequence[int] = CONTENT_LAYERS,
-                          style_layers: Sequence[int] = STYLE_LAYERS) -> float:
-    "Style weight that makes the photo's weighted style loss `ratio` times its weighted TV loss (the rule `course-lib style` uses with random weights)."
-    tv_weight = check_number(tv_weight, 'tv_weight', lo=0, open_lo=True)
-    ratio = check_number(ratio, 'ratio', lo=0, open_lo=True)
-    s = _positive_scales(loss_scales(extractor, content, style, content_layers, style_layers), ('style', 'tv'))
-    return ratio * tv_weight * s['tv'] / s['style']
 
 # %% ../nbs/10_style_transfer.ipynb #42057fea
 def plot_losses(history: list[dict], weights: dict | None = None, title: str | None = None, ax=None):

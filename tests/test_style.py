@@ -18,7 +18,7 @@ from course_lib.core import hook_outputs, n_hooks
 from course_lib.cli import style_cli
 from course_lib.core import save_atomic
 from course_lib.datasets import IMAGENET_MEAN, IMAGENET_STD
-from course_lib.style import (CONTENT_LAYERS, STYLE_LAYERS, FeatureExtractor, balanced_style_weight, balanced_weights,
+from course_lib.style import (CONTENT_LAYERS, STYLE_LAYERS, FeatureExtractor, balanced_weights,
                               content_loss, loss_scales, style_losses, style_targets,
                               gram, load_image, min_input_side, postprocess, preprocess, style_loss, synthesize,
                               tv_loss, vgg_layer_names)
@@ -185,15 +185,17 @@ def test_synthesis_trains_only_the_image_and_lowers_the_loss(tiny_extractor):
     torch.manual_seed(0)
     c, s = preprocess(_img(24, 32, 1), None), preprocess(_img(24, 32, 2), None)
     before = [p.clone() for p in tiny_extractor.parameters()]
-    sw = balanced_style_weight(tiny_extractor, c, s, tv_weight=1.0)
+    sc = loss_scales(tiny_extractor, c, s)      # this tiny random VGG sees no content difference: weigh style and TV only
+    w = dict(content=1.0, style=1 / sc['style'], tv=0.1 / sc['tv'])
     for opt in ('adam', 'lbfgs'):
-        img, hist = synthesize(tiny_extractor, c, s, steps=15, style_weight=sw, tv_weight=1.0, optimizer=opt, show=False)
+        img, hist = synthesize(tiny_extractor, c, s, steps=15, content_weight=w['content'], style_weight=w['style'],
+                               tv_weight=w['tv'], optimizer=opt, show=False)
         assert len(hist) == 16 and hist[0]['content'] == 0
         assert hist[-1]['total'] < hist[0]['total'] and hist[-1]['style'] < hist[0]['style']
         assert img.shape == c.shape and not img.requires_grad
         assert postprocess(img).size == (32, 24)
     for a, b in zip(before, tiny_extractor.parameters()): assert torch.equal(a, b) and b.grad is None
-    torch.testing.assert_close(sw * hist[0]['style'], 10 * 1.0 * hist[0]['tv'])
+    torch.testing.assert_close(w['style'] * hist[0]['style'], 10 * w['tv'] * hist[0]['tv'])
 
 
 def test_lr_schedule_steps_down(tiny_extractor):
@@ -301,8 +303,11 @@ def test_write_atomic_leaves_nothing_half_written(tmp_path):
     assert Image.open(out).size == (4, 4) and list(tmp_path.iterdir()) == [out]
 
 
-def _cli(*argv):
+_W = ('--content-weight', '1', '--style-weight', '1e3', '--tv-weight', '1')   # the tiny VGG cannot be balanced (no content scale)
+
+def _cli(*argv, weights=True):
     err, out = io.StringIO(), io.StringIO()
+    if weights and len(argv) > 1: argv = argv + _W
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
         rc = style_cli([str(a) for a in argv])
     return rc, out.getvalue(), err.getvalue()
@@ -325,7 +330,7 @@ def test_cli_runs_with_rgba_and_grayscale(files, tiny_vgg):
     out = files / 'out.jpg'
     rc, so, se = _cli(files / 'c.png', files / 's.jpg', '-o', out, '--size', '24x32', '--steps', '3', '--quiet')
     assert rc == 0, se
-    assert 'RANDOM VGG-19 weights' in so and 'style weight' in so
+    assert 'RANDOM VGG-19 weights' in so and 'weights content 1 style 1e+03 tv 1' in so
     assert Image.open(out).size == (32, 24)
     assert sorted(p.name for p in files.iterdir()) == ['c.png', 'out.jpg', 's.jpg']
 
@@ -371,6 +376,14 @@ def test_cli_refuses_random_weights_unless_allowed(files, monkeypatch):
     rc, _, se = _cli(files / 'c.png', files / 's.jpg', '-o', files / 'o.png', '--size', '20', '--steps', '1')
     assert rc == 1 and '--allow-random' in se
     assert not (files / 'o.png').exists()
+
+
+def test_cli_says_when_weights_cannot_be_balanced(files, tiny_vgg):
+    rc, _, se = _cli(files / 'c.png', files / 's.jpg', '-o', files / 'o.png', '--size', '20', '--quiet', weights=False)
+    assert rc == 1 and 'cannot balance the loss weights' in se and '--content-weight' in se
+    assert not (files / 'o.png').exists()
+    rc, _, se = _cli(files / 'c.png', files / 's.jpg', '-o', files / 'o.png', '--style-ratio', '0')
+    assert rc == 2 and '--style-ratio must be > 0' in se
 
 
 def test_cli_help():
