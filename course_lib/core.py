@@ -130,8 +130,11 @@ def check_choice(value, name: str, choices: Sequence) -> Any:
 
 def check_memory(n_bytes: float, name: str, what: str, max_gb: float = 8.0) -> float:
     "`n_bytes` in GB, or a `ValueError` naming `name` when `what` would need more than `max_gb` GB (checked before allocating)."
+    if isinstance(n_bytes, bool) or not isinstance(n_bytes, numbers.Real): raise TypeError(f"n_bytes must be a number of bytes, got {n_bytes!r}")
+    max_gb = check_number(max_gb, 'max_gb', lo=0, open_lo=True)
     gb = float(n_bytes) / 1e9
-    if not gb <= max_gb:
+    if math.isnan(gb) or gb < 0: raise ValueError(f"n_bytes must be a number of bytes >= 0, got {n_bytes!r}")
+    if gb > max_gb:
         raise ValueError(f"{name}: {what} would need about {gb:,.1f} GB of memory, more than {max_gb:g} GB; ask for less")
     return gb
 

@@ -161,6 +161,11 @@ CASES = [
     case(RANGE, 'core.check_number-open_lo', lambda F: C.check_number(0, 'lr', lo=0, open_lo=True), ValueError, 'lr', '> 0'),
     case(UNKNOWN, 'core.check_choice', lambda F: C.check_choice('sgd', 'optimizer', ('adam',)), ValueError, 'optimizer', 'sgd'),
     case(TYPE, 'core.check_choice-unhashable', lambda F: C.check_choice(['a'], 'mode', {'a', 'b'}), ValueError, 'mode'),
+    case(TYPE, 'core.check_memory-n_bytes', lambda F: C.check_memory('1e9', 'size', 'a picture'), TypeError, 'n_bytes'),
+    case(RANGE, 'core.check_memory-negative', lambda F: C.check_memory(-1, 'size', 'a picture'), ValueError, 'n_bytes'),
+    case(NONFINITE, 'core.check_memory-nan', lambda F: C.check_memory(float('nan'), 'size', 'a picture'), ValueError, 'n_bytes'),
+    case(RANGE, 'core.check_memory-max_gb', lambda F: C.check_memory(1, 'size', 'a picture', max_gb=0), ValueError, 'max_gb'),
+    case(HUGE, 'core.check_memory-too-much', lambda F: C.check_memory(4e10, 'size', 'a picture'), ValueError, 'size', '40.0 GB'),
     case(TYPE, 'core.atomic_path-dest', lambda F: C.atomic_path(5).__enter__(), TypeError, 'dest'),
     case(MISSING, 'core.atomic_path-no-folder', lambda F: C.atomic_path(F.missing_folder).__enter__(), FileNotFoundError,
          'dest', 'no-such-folder'),
@@ -189,7 +194,7 @@ CASES = [
     case(NONFINITE, 'core.to_hwc-inf', lambda F: C.to_hwc(torch.full((4, 4), float('inf'))), ValueError, 'img'),
     case(RANGE, 'core.to_hwc-int-rgb-over-255', lambda F: C.to_hwc(torch.full((3, 4, 4), 300)), ValueError, 'img', '255'),
     case(DTYPE, 'core.to_hwc-complex', lambda F: C.to_hwc(torch.zeros(4, 4, dtype=torch.complex64)), TypeError, 'img'),
-    case(TYPE, 'core.show_image-title', lambda F: C.show_image(torch.zeros(4, 4), title=5), TypeError, 'title'),
+    case(TYPE, 'core.show_image-ax', lambda F: C.show_image(torch.zeros(4, 4), ax=5), TypeError, 'ax'),
     case(EMPTY, 'core.show_images-empty', lambda F: C.show_images([]), ValueError, 'imgs'),
     case(TYPE, 'core.show_images-type', lambda F: C.show_images(5), TypeError, 'imgs'),
     case(RANGE, 'core.show_images-nrows0', lambda F: C.show_images([torch.zeros(4, 4)], nrows=0), ValueError, 'nrows'),
@@ -519,13 +524,13 @@ CASES = [
     case(EMPTY, 'anchors.multibox_prior-sizes', lambda F: A.multibox_prior(torch.zeros(2, 2), [], [1.]), ValueError, 'sizes'),
     case(RANGE, 'anchors.multibox_prior-negative', lambda F: A.multibox_prior(torch.zeros(2, 2), [-0.5], [1.]), ValueError, 'sizes[0]'),
     case(NONFINITE, 'anchors.multibox_prior-ratio-nan', lambda F: A.multibox_prior(torch.zeros(2, 2), [0.5], [float('nan')]), ValueError, 'ratios[0]'),
-    case(HUGE, 'anchors.multibox_prior-huge', lambda F: A.multibox_prior(torch.zeros(1, 1, 50_000, 50_000, device='meta'), [0.5, 0.25], [1., 2.]),
+    case(HUGE, 'anchors.multibox_prior-huge', lambda F: A.multibox_prior(torch.zeros(1, 1, 1, 1).expand(1, 1, 50_000, 50_000), [0.5, 0.25], [1., 2.]),
          ValueError, 'data', 'GB'),
     case(DTYPE, 'anchors.box_iou-int', lambda F: A.box_iou(F.boxes.long(), F.boxes), TypeError, 'boxes1'),
     case(DTYPE, 'anchors.box_iou-mixed', lambda F: A.box_iou(F.boxes, F.boxes.double()), TypeError, 'boxes2'),
     case(ORDER, 'anchors.box_iou-order', lambda F: A.box_iou(F.boxes, F.bad_boxes), ValueError, 'boxes2'),
     case(SHAPE, 'anchors.box_iou-1d', lambda F: A.box_iou(F.boxes[0], F.boxes), ValueError, 'boxes1'),
-    case(HUGE, 'anchors.box_iou-huge', lambda F: A.box_iou(torch.zeros(200_000, 4, device='meta'), torch.zeros(200_000, 4, device='meta')),
+    case(HUGE, 'anchors.box_iou-huge', lambda F: A.box_iou(F.boxes[:1].expand(200_000, 4), F.boxes[:1].expand(200_000, 4)),
          ValueError, 'boxes', 'GB'),
     case(UNKNOWN, 'anchors.assign_anchor_to_bbox-device', lambda F: A.assign_anchor_to_bbox(F.boxes, F.boxes, device='gpu'), ValueError, 'device'),
     case(RANGE, 'anchors.assign_anchor_to_bbox-threshold', lambda F: A.assign_anchor_to_bbox(F.boxes, F.boxes, iou_threshold=2), ValueError, 'iou_threshold'),
@@ -598,7 +603,7 @@ CASES = [
     case(TYPE, 'style.tv_loss-type', lambda F: S.tv_loss([[1., 2.], [3., 4.]]), TypeError, 'x'),
     case(TYPE, 'style.style_targets-extractor', lambda F: S.style_targets(5, F.img, F.img), TypeError, 'extractor'),
     case(EMPTY, 'style.style_targets-layers', lambda F: S.style_targets(F.ext, F.img, F.img, content_layers=()), ValueError, 'content_layers'),
-    case(UNKNOWN, 'style.style_targets-missing-layer', lambda F: S.style_targets(F.ext, F.img, F.img, style_layers=(1,)), ValueError, 'style_layers'),
+    case(UNKNOWN, 'style.style_targets-missing-layer', lambda F: S.style_targets(F.ext, F.img, F.img, (3,), style_layers=(1,)), ValueError, 'style_layers'),
     case(SHAPE, 'style.style_targets-content', lambda F: S.style_targets(F.ext, torch.zeros(3, 16, 16), F.img), ValueError, 'content'),
     case(TYPE, 'style.style_losses-targets', lambda F: S.style_losses({}, 5), TypeError, 'targets'),
     case(UNKNOWN, 'style.style_losses-feats', lambda F: S.style_losses({}, S.style_targets(F.ext, F.img, F.img, (3,), (0,))), ValueError, 'feats'),
@@ -617,11 +622,11 @@ CASES = [
     case(RANGE, 'style.synthesize-lr_gamma', lambda F: S.synthesize(F.ext, F.img, F.img, lr_gamma=0), ValueError, 'lr_gamma'),
     case(SHAPE, 'style.synthesize-layer-weights', lambda F: S.synthesize(F.ext, F.img, F.img, style_layer_weights=[1.], content_layers=(3,),
          style_layers=(0, 3)), ValueError, 'style_layer_weights'),
-    case(HUGE, 'style.synthesize-huge', lambda F: S.synthesize(F.ext, torch.zeros(1, 3, 40_000, 40_000, device='meta'), F.img), ValueError,
+    case(HUGE, 'style.synthesize-huge', lambda F: S.synthesize(F.ext, F.img[..., :1, :1].expand(1, 3, 40_000, 40_000), F.img), ValueError,
          'content', 'GB'),
     case(TYPE, 'style.loss_scales-extractor', lambda F: S.loss_scales(None, F.img, F.img), TypeError, 'extractor'),
     case(RANGE, 'style.balanced_weights-style_ratio', lambda F: S.balanced_weights(F.ext, F.img, F.img, style_ratio=0), ValueError, 'style_ratio'),
-    case(RANGE, 'style.balanced_weights-flat', lambda F: S.balanced_weights(F.ext, F.img, F.img), ValueError, 'loss scale'),
+    case(RANGE, 'style.balanced_weights-flat', lambda F: S.balanced_weights(F.ext, F.img, F.img, content_layers=(3,), style_layers=(0,)), ValueError, 'loss scale'),
     case(EMPTY, 'style.plot_losses-empty', lambda F: S.plot_losses([]), ValueError, 'history'),
     case(UNKNOWN, 'style.plot_losses-keys', lambda F: S.plot_losses([dict(step=0)]), ValueError, 'history'),
     case(TYPE, 'style.plot_losses-weights', lambda F: S.plot_losses(F.history, weights=5), TypeError, 'weights'),
@@ -631,6 +636,9 @@ CASES = [
     case(UNREADABLE, 'style.load_image-truncated', lambda F: S.load_image(F.truncated, 'CONTENT'), ValueError, 'CONTENT', 'truncated.png'),
     case(UNREADABLE, 'style.load_image-text', lambda F: S.load_image(F.text, 'STYLE'), ValueError, 'STYLE', 'notes.txt'),
     case(MODE, 'style.load_image-16bit', lambda F: S.load_image(F.gray16, 'CONTENT'), ValueError, 'CONTENT', 'I;16'),
+    case(RANGE, 'style.synthesis_gb-h', lambda F: S.synthesis_gb(0, 5), ValueError, 'h'),
+    case(BOOL, 'style.synthesis_gb-w', lambda F: S.synthesis_gb(5, True), TypeError, 'w'),
+    case(RANGE, 'style.synthesis_gb-layers', lambda F: S.synthesis_gb(5, 5, [99]), ValueError, 'layers'),
     case(RANGE, 'style.vgg19_min_side-range', lambda F: S.vgg19_min_side([99]), ValueError, 'layers'),
     case(EMPTY, 'style.vgg19_min_side-empty', lambda F: S.vgg19_min_side([]), ValueError, 'layers'),
     case(TYPE, 'style.vgg19_min_side-int', lambda F: S.vgg19_min_side(5), TypeError, 'layers'),
@@ -715,6 +723,8 @@ CASES = [
     case(RANGE, 'cli.run_course-timeout', lambda F: CLI.run_course(_course(F), timeout=0, show=False), ValueError, 'timeout'),
     case(NONFINITE, 'cli.run_course-timeout-nan', lambda F: CLI.run_course(_course(F), timeout=float('nan'), show=False), ValueError, 'timeout'),
     case(UNWRITABLE, 'cli.run_course-out', lambda F: CLI.run_course(_course(F), out=F.text, show=False), NotADirectoryError, 'out', 'notes.txt'),
+    case(UNWRITABLE, 'cli.check_output_folder-file', lambda F: CLI.check_output_folder(F.text / 'results'), NotADirectoryError, 'out', 'notes.txt'),
+    case(TYPE, 'cli.check_output_folder-type', lambda F: CLI.check_output_folder(5), TypeError, 'out'),
     case(TYPE, 'cli.summary_table-rows', lambda F: CLI.summary_table(5), TypeError, 'rows'),
     case(UNKNOWN, 'cli.summary_table-row-keys', lambda F: CLI.summary_table([dict(lesson='a')]), ValueError, 'rows[0]'),
     case(TYPE, 'cli.cli_fail-code', lambda F: CLI.cli_fail('x', 'msg', code='2'), TypeError, 'code'),
@@ -929,8 +939,8 @@ def test_headline_refusal_keeps_recorded_figures(tmp_path, monkeypatch):
 
 
 def test_download_into_a_file_path_leaves_nothing(tmp_path):
-    with pytest.raises(D.DatasetError): D.download('http://127.0.0.1:9/x', tmp_path / 'f.txt' / 'x', show=False) if \
-        (tmp_path / 'f.txt').write_text('keep') else None
+    (tmp_path / 'f.txt').write_text('keep')
+    with pytest.raises(D.DatasetError, match='dest'): D.download('http://127.0.0.1:9/x', tmp_path / 'f.txt' / 'x', show=False)
     assert _listing(tmp_path) == {'f.txt': b'keep'}
 
 
