@@ -152,7 +152,10 @@ def _figures(folder: Path) -> dict:
     "Headline figures a lesson recorded (through `core.headline`) in its own results folder."
     out = {}
     for p in sorted(folder.glob('*.json')):
-        rec = json.loads(p.read_text()); rec.pop('mode', None)
+        try: rec = json.loads(p.read_text())
+        except (OSError, ValueError): rec = {'unreadable': p.name}     # said in the table, not hidden, not a crash
+        if not isinstance(rec, dict): rec = {'unreadable': p.name}
+        rec.pop('mode', None)
         out.update({f'{p.stem}.{k}': v for k, v in rec.items()})
     return out
 

@@ -243,7 +243,8 @@ def headline(lesson: str, **figures) -> dict:
     if out:
         path = Path(out) / f'{lesson}.json'
         path.parent.mkdir(parents=True, exist_ok=True)
-        old = json.loads(path.read_text()) if path.exists() else {}
+        try: old = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError as e: raise ValueError(f"{path}: cannot read the figures recorded there ({e}); delete the file") from None
         with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps({**old, **clean}, indent=1))
     return clean
 

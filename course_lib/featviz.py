@@ -387,6 +387,7 @@ def diversity_loss(acts: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"acts must be a (B,C,H,W) tensor with B >= 2, got {getattr(acts, 'shape', type(acts).__name__)}")
     b, c = acts.shape[:2]
     f = acts.reshape(b, c, -1)
+    if f.dtype in (torch.float16, torch.bfloat16): f = f.float()    # Gram sums overflow float16: NaN after normalising
     g = F.normalize((f @ f.transpose(1, 2)).reshape(b, -1), dim=1)
     sim = g @ g.T
     return (sim.sum() - sim.diagonal().sum()) / (b * (b - 1))

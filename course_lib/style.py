@@ -161,7 +161,12 @@ def vgg_extractor(layers: Sequence[int] = STYLE_LAYERS + CONTENT_LAYERS, allow_r
     if device is not None:
         try: device = torch.device(device)
         except (TypeError, RuntimeError, ValueError): raise ValueError(f"device must be a torch.device or a name such as 'cpu', got {device!r}") from None
-    if model is None: model = pretrained('vgg19', allow_random=allow_random)
+    if model is None:                                  # check the layers against VGG-19 before loading its 550 MB of weights
+        layers = list(layers)
+        for i in layers:
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)): raise TypeError(f"layers must hold int indices, got {i!r}")
+            if not 0 <= i < 37: raise ValueError(f"layers must be indices into VGG-19's 37 `features` modules, got {i!r}")
+        model = pretrained('vgg19', allow_random=allow_random)
     ext = FeatureExtractor(model.features, layers).to(device or get_device())
     ext.weights_name = getattr(model, 'weights_name', None)
     return ext

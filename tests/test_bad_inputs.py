@@ -180,6 +180,7 @@ CASES = [
     case(TYPE, 'core.headline-lesson-type', lambda F: C.headline(5, acc=1), TypeError, 'lesson'),
     case(EMPTY, 'core.headline-no-figures', lambda F: C.headline('x'), ValueError, 'figure'),
     case(UNKNOWN, 'core.headline-lesson-path', lambda F: C.headline('../evil', acc=1), ValueError, 'lesson', '../evil'),
+    case(UNREADABLE, 'core.headline-corrupt-record', lambda F: _corrupt_record() or C.headline('x', acc=1), ValueError, 'x.json'),
     case(NONFINITE, 'core.headline-nan', lambda F: C.headline('x', acc=float('nan')), ValueError, "'acc'"),
     case(NONFINITE, 'core.headline-tensor-inf', lambda F: C.headline('x', acc=torch.tensor(float('inf'))), ValueError, "'acc'"),
     case(SHAPE, 'core.headline-tensor-2', lambda F: C.headline('x', acc=torch.tensor([1., 2.])), ValueError, "'acc'"),
@@ -589,6 +590,7 @@ CASES = [
     case(RANGE, 'style.FeatureExtractor-forward-small', lambda F: F.ext(torch.zeros(1, 3, 1, 1)), ValueError, 'x'),
     case(DTYPE, 'style.FeatureExtractor-forward-dtype', lambda F: F.ext(torch.zeros(1, 3, 8, 8, dtype=torch.float64)), TypeError, 'x', 'float64'),
     case(TYPE, 'style.vgg_extractor-model', lambda F: S.vgg_extractor(model=nn.Linear(1, 1)), TypeError, 'model'),
+    case(RANGE, 'style.vgg_extractor-layers', lambda F: S.vgg_extractor(layers=(0, 99), allow_random=True), ValueError, 'layers', '99'),
     case(UNKNOWN, 'style.vgg_extractor-device', lambda F: S.vgg_extractor(layers=(0,), model=F.vgg, device='gpu'), ValueError, 'device', 'gpu'),
     case(TYPE, 'style.content_loss-type', lambda F: S.content_loss([1.], torch.zeros(1)), TypeError, 'y_hat'),
     case(SHAPE, 'style.content_loss-shape', lambda F: S.content_loss(torch.zeros(2), torch.zeros(3)), ValueError, 'y'),
@@ -736,6 +738,12 @@ CASES = [
 ]
 
 
+def _corrupt_record():
+    "A figures file that is not JSON where headline will add to it ($COURSE_RESULTS is the test's own folder)."
+    Path(os.environ['COURSE_RESULTS']).mkdir(parents=True, exist_ok=True)
+    (Path(os.environ['COURSE_RESULTS']) / 'x.json').write_text('{not json')
+
+
 def _axes():
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots()
@@ -763,7 +771,7 @@ def test_bad_input(F, kind, call, exc, words, monkeypatch, tmp_path):
     err = info.value
     assert type(err) is exc, f"expected {exc.__name__}, got {type(err).__name__}: {err}"
     for w in words: assert w in str(err), f"{w!r} not in the message: {err}"
-    assert not list(tmp_path.glob('results/*')), 'a refused call wrote results'
+    assert all(p.read_text() == '{not json' for p in tmp_path.glob('results/*')), 'a refused call wrote or changed results'
 
 
 def test_every_public_function_has_a_row():
@@ -844,6 +852,7 @@ def _dtype_cases():
                                              S.style_loss(big.to(d).double(), S.gram(big.to(d).double() / 2))), 5e-2),
         ('style.tv_loss', LOW, lambda d: (S.tv_loss(big.to(d)), S.tv_loss(big.to(d).double())), 2e-2),
         ('featviz.gaussian_blur', LOW, lambda d: (FV.gaussian_blur(imgs[:, None].to(d), 1.), FV.gaussian_blur(imgs[:, None].to(d).double(), 1.)), 2e-2),
+        ('featviz.diversity_loss', LOW, lambda d: (FV.diversity_loss(big[:, :, :6, :6].to(d) * 3), FV.diversity_loss(big[:, :, :6, :6].to(d).double() * 3)), 1e-3),
         ('featviz.affine', LOW, lambda d: (FV.affine(imgs[:, None].to(d), 10), FV.affine(imgs[:, None].to(d).double(), 10)), 2e-2),
         ('finetune.denormalize', LOW, lambda d: (FT.denormalize(big[0, :3].to(d) / 80), FT.denormalize(big[0, :3].to(d).double() / 80)), 1e-2),
         ('core.to_hwc-int-rgb', (torch.int16, torch.int32, torch.int64), lambda d: (
@@ -1112,13 +1121,14 @@ def test_main_usage_errors(kind, label, argv, words, capsys):
 
 
 def test_runner_reports_exactly_what_happened(tmp_path):
-    "A lesson that records a figure and then fails is FAILED with its error; one that calls sys.exit is not ok."
+    "A lesson that records a figure and then fails is FAILED with its error; one that calls sys.exit is not ok; an unreadable figures file is reported."
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
     nbs = tmp_path / 'nbs'; nbs.mkdir()
     cells = {'00_ok': ["from course_lib.core import headline\nheadline('ok', acc=0.5)"],
              '01_fig_then_fail': ["from course_lib.core import headline\nheadline('f', acc=0.5)", "raise RuntimeError('boom 42')"],
-             '02_exit': ["import sys\nsys.exit(0)", "print('never')"]}
+             '02_exit': ["import sys\nsys.exit(0)", "print('never')"],
+             '03_garbled': ["import os, pathlib\n(pathlib.Path(os.environ['COURSE_RESULTS']) / 'g.json').write_text('{half')"]}
     for name, srcs in cells.items(): nbformat.write(new_notebook(cells=[new_code_cell(s) for s in srcs]), nbs / f'{name}.ipynb')
     out = tmp_path / 'results'
     (out / 'figures' / '09_other').mkdir(parents=True)
@@ -1128,8 +1138,9 @@ def test_runner_reports_exactly_what_happened(tmp_path):
     bad = rows['01_fig_then_fail']
     assert bad['status'] == 'FAILED' and 'boom 42' in bad['error'] and bad['figures'] == {'f.acc': 0.5}
     assert rows['02_exit']['status'] != 'ok'
+    assert rows['03_garbled']['figures'] == {'g.unreadable': 'g.json'}          # said, not hidden, and no crash
     table = CLI.summary_table(list(rows.values()))
-    assert 'boom 42' in table and '1/3 lessons ok' in table
+    assert 'boom 42' in table and '2/4 lessons ok' in table
     assert (out / 'figures' / '09_other' / 'x.json').exists()                   # results of lessons it did not run stay
 
 
