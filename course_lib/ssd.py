@@ -26,11 +26,11 @@ from .core import check_int, check_number, get_device, show_images
 from .datasets import LABEL_COLUMNS, SYNTH_CLASSES, fetch, make_synthetic_detection
 
 # %% auto #0
-__all__ = ['SSD_SIZES', 'SSD_RATIOS', 'detection_classes', 'read_data_bananas', 'BananasDataset', 'DetectionBatches',
+__all__ = ['SSD_SIZES', 'SSD_RATIOS', 'SYNC_OPS', 'detection_classes', 'read_data_bananas', 'BananasDataset', 'DetectionBatches',
            'load_data_bananas', 'show_detection_grid', 'cls_predictor', 'bbox_predictor', 'flatten_pred',
            'concat_preds', 'down_sample_blk', 'base_net', 'get_blk', 'blk_forward', 'TinySSD', 'calc_loss',
-           'class_error', 'bbox_mae', 'ssd_targets', 'ssd_loss', 'decode_batch', 'detect', 'DetectionScores',
-           'evaluate_ssd']
+           'class_error', 'bbox_mae', 'ssd_targets', 'ssd_loss', 'host_syncs', 'device_syncs', 'decode_batch', 'detect',
+           'DetectionScores', 'evaluate_ssd']
 
 # %% ../nbs/07_ssd.ipynb #b67b839c
 def detection_classes(path: str | Path) -> list[str]:
@@ -380,7 +380,30 @@ def ssd_loss(preds: Sequence[Tensor], labels: Tensor, neg_ratio: float | None = 
     bbox_labels, bbox_masks, cls_labels = ssd_targets(anchors, labels)
     return calc_loss(cls_preds, cls_labels, bbox_preds, bbox_labels, bbox_masks, neg_ratio).mean()
 
-# %% ../nbs/07_ssd.ipynb #23c7c996
+# %% ../nbs/07_ssd.ipynb #34112eaa
+SYNC_OPS = ('aten::_local_scalar_dense', 'aten::nonzero', 'aten::masked_select', 'aten::equal', 'aten::_unique2',
+            'aten::unique_dim', 'aten::unique_consecutive', 'cudaStreamSynchronize', 'cudaDeviceSynchronize',
+            'cudaEventSynchronize')
+
+def host_syncs(fn: Callable[[], object]) -> Counter:
+    "Run `fn()` once under `torch.profiler` and count the operations that make the host wait for the device (`.item()`, `bool(t)`, `nonzero`, ...); those inside an optimizer's `step` are counted as 'optimizer: <op>'. Works on a CPU too."
+    if not callable(fn): raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
+    from torch.profiler import ProfilerActivity, profile
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with profile(activities=activities) as prof: fn()
+    found = Counter()
+    for e in prof.events():
+        if e.name not in SYNC_OPS: continue
+        p = e.cpu_parent
+        while p is not None and not p.name.startswith('Optimizer.step'): p = p.cpu_parent
+        found[e.name if p is None else f'optimizer: {e.name}'] += 1
+    return found
+
+def device_syncs(found: Counter) -> Counter:
+    "The entries of `host_syncs` outside optimizer steps (PyTorch's optimizers keep their step counters on the CPU, or read them on the GPU when fused, so their reads never wait for the device)."
+    return Counter({k: v for k, v in found.items() if not k.startswith('optimizer: ')})
+
+# %% ../nbs/07_ssd.ipynb #07ffb3a1
 def _batched_nms(boxes: Tensor, cand: Tensor, iou_threshold: float) -> Tensor:
     "Greedy NMS of every image at once: boxes `(B, K, 4)` sorted best first, candidates `(B, K)` -> kept `(B, K)`."
     K = boxes.shape[1]
@@ -439,7 +462,7 @@ def detect(net: nn.Module, X: Tensor, threshold: float = 0.0, nms_threshold: flo
     rows = decode_batch(cls_preds, bbox_preds, anchors, nms_threshold, pre_nms_top_k=pre_nms_top_k, max_det=max_det).cpu()
     return [r[(r[:, 0] >= 0) & (r[:, 1] >= threshold)] for r in rows]
 
-# %% ../nbs/07_ssd.ipynb #8d900fc8
+# %% ../nbs/07_ssd.ipynb #d51d11ee
 def _metric_inputs(dets: Tensor | Sequence[Tensor], labels: Tensor, size: tuple[int, int]) -> tuple[list, list]:
     "torchmetrics' format: per image, predictions `{boxes, scores, labels}` and targets `{boxes, labels}` in pixels (rows of class -1 skipped)."
     H, W = size
