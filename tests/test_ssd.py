@@ -438,3 +438,42 @@ def test_anchor_cache_per_input_size():
         x = blk(x); ref.append(multibox_prior(x, s, r))
     torch.testing.assert_close(a96, torch.cat(ref, 1), rtol=0, atol=0)
     assert not any('anchor' in k for k in net.state_dict())                 # the cache is not part of the weights
+
+
+# ---------------------------------------------------------------- training through the Learner
+def test_train_ssd_history_and_map_every(synth):
+    from course_lib.ssd import train_ssd
+    torch.manual_seed(0)
+    train = DetectionBatches(BananasDataset(synth, is_train=True, size=64), 4, shuffle=True, device='cpu')
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 4, device='cpu')
+    hist = train_ssd(TinySSD(3), train, val, epochs=3, map_every=2, show=False)
+    assert [h['epoch'] for h in hist] == [0, 1, 2]
+    assert {'train_loss', 'valid_loss', 'class_err', 'bbox_mae', 'map50', 'map', 'seconds', 'images_per_s'} <= set(hist[0])
+    measured = [not np.isnan(h['map50']) for h in hist]
+    assert measured == [False, True, True]                        # every 2nd epoch, and always the last
+
+
+def test_metrics_callback_equals_evaluate_ssd(synth):
+    "The callback's figures on the Learner's validation pass equal evaluate_ssd's separate pass."
+    from course_lib.ssd import ssd_learner
+    torch.manual_seed(0)
+    train = DetectionBatches(BananasDataset(synth, is_train=True, size=64), 4, shuffle=True, device='cpu')
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 2, device='cpu')
+    net = TinySSD(3)
+    learn = ssd_learner(net, train, val, show=False, neg_ratio=2.0)
+    learn.fit(1)
+    rec = learn.validate()
+    ref = evaluate_ssd(net, val, neg_ratio=2.0)
+    for k in ('valid_loss', 'class_err', 'bbox_mae', 'map50', 'map'):
+        assert rec[k] == pytest.approx(ref[k], rel=1e-5, abs=1e-7), k
+
+
+def test_ssd_learner_bad_args(synth):
+    from course_lib.ssd import DetectionMetricsCB, ssd_learner, train_ssd
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 2, device='cpu')
+    with pytest.raises(TypeError, match='net'): ssd_learner('net', val)
+    with pytest.raises(TypeError, match='show'): ssd_learner(TinySSD(3), val, show='yes')
+    with pytest.raises(ValueError, match='neg_ratio'): ssd_learner(TinySSD(3), val, neg_ratio=0)
+    with pytest.raises(ValueError, match='weight_decay'): ssd_learner(TinySSD(3), val, weight_decay=-1)
+    with pytest.raises(ValueError, match='map_every'): DetectionMetricsCB(map_every=0)
+    with pytest.raises(ValueError, match='epochs'): train_ssd(TinySSD(3), val, val, epochs=0)
