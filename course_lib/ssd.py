@@ -148,7 +148,8 @@ class DetectionBatches:
     def __iter__(self):
         n = len(self.images)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
-        order = order.to(self.images.device)                       # one small copy per epoch, none per batch
+        if self.images.is_cuda: order = order.pin_memory().to(self.images.device, non_blocking=True)
+        else: order = order.to(self.images.device)                   # one small copy per epoch, none per batch
         for idx in order.split(self.batch_size):
             if self.drop_last and len(idx) < self.batch_size: break
             X, Y = self.images[idx], self.labels[idx]
