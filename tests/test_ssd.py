@@ -477,3 +477,30 @@ def test_ssd_learner_bad_args(synth):
     with pytest.raises(ValueError, match='weight_decay'): ssd_learner(TinySSD(3), val, weight_decay=-1)
     with pytest.raises(ValueError, match='map_every'): DetectionMetricsCB(map_every=0)
     with pytest.raises(ValueError, match='epochs'): train_ssd(TinySSD(3), val, val, epochs=0)
+
+
+@pytest.mark.parametrize('call, exc, name', [
+    (lambda: TinySSD(3)(torch.zeros(1, 3, 32, 32)), ValueError, '64 pixels'),
+    (lambda: TinySSD(3)(torch.zeros(1, 1, 64, 64)), ValueError, r'X must have shape \(B, 3'),
+    (lambda: TinySSD(3)(torch.zeros(1, 3, 64, 64, dtype=torch.uint8)), TypeError, 'X must be a float'),
+    (lambda: TinySSD(3).anchors_for([(2, 2)], 'cpu'), ValueError, 'shapes'),
+    (lambda: flatten_pred(torch.zeros(2, 3)), ValueError, 'pred'),
+    (lambda: concat_preds(torch.zeros(2, 3, 4, 4)), TypeError, 'preds'),
+    (lambda: concat_preds([torch.zeros(2, 3, 4, 4), torch.zeros(1, 3, 2, 2)]), ValueError, 'batch size'),
+    (lambda: DetectionBatches.__init__(object.__new__(DetectionBatches), None, 2), TypeError, 'dataset'),
+    (lambda: device_syncs([1]), TypeError, 'found'),
+])
+def test_model_pieces_bad_input(call, exc, name):
+    with pytest.raises(exc, match=name): call()
+
+
+def test_builders_bad_input(synth):
+    from course_lib.ssd import base_net, bbox_predictor, cls_predictor, down_sample_blk, get_blk, ssd_learner
+    with pytest.raises(ValueError, match='num_anchors'): cls_predictor(8, 0, 3)
+    with pytest.raises(TypeError, match='num_inputs'): bbox_predictor(8.0, 4)
+    with pytest.raises(ValueError, match='out_channels'): down_sample_blk(3, 0)
+    with pytest.raises(TypeError, match='channels'): base_net('16')
+    with pytest.raises(ValueError, match='i must be <= 4'): get_blk(5)
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 2, device='cpu')
+    with pytest.raises(ValueError, match='device'): DetectionBatches(val.dataset, 2, device='gpu7')
+    with pytest.raises(ValueError, match='device'): ssd_learner(TinySSD(3), val, device='nowhere')
