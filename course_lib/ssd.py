@@ -193,6 +193,7 @@ def show_detection_grid(imgs: Tensor, boxes: Sequence[Tensor], classes: Sequence
         if rows.ndim != 2 or rows.shape[1] not in (5, 6):
             raise ValueError(f"boxes: each entry must have shape (N, 5) or (N, 6), got {tuple(rows.shape)}")
         rows = rows[rows[:, 0] >= 0]
+        if len(rows) == 0: continue                                     # nothing to draw on this image
         cls = rows[:, 0].long().tolist()
         names = [classes[c] if classes is not None and c < len(classes) else str(c) for c in cls]
         if rows.shape[1] == 6: names = [f'{n} {s:.2f}' for n, s in zip(names, rows[:, 1].tolist())]
