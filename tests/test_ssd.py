@@ -504,3 +504,16 @@ def test_builders_bad_input(synth):
     val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 2, device='cpu')
     with pytest.raises(ValueError, match='device'): DetectionBatches(val.dataset, 2, device='gpu7')
     with pytest.raises(ValueError, match='device'): ssd_learner(TinySSD(3), val, device='nowhere')
+
+
+def test_detection_grid_with_empty_images():
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from course_lib.ssd import show_detection_grid
+    imgs = torch.rand(2, 3, 64, 64)
+    dets = [torch.zeros(0, 6), torch.tensor([[1, 0.9, 0.1, 0.1, 0.5, 0.5]])]
+    fig, axes = show_detection_grid(imgs, dets, ['a', 'b'])
+    assert len(axes[0].patches) == 0 and len(axes[1].patches) == 1
+    with pytest.raises(ValueError, match='boxes'): show_detection_grid(imgs, [torch.zeros(1, 3)] * 2)
+    plt.close(fig)
