@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from pathlib import Path
 from typing import NamedTuple, Sequence
 
-import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import Timer, get_device, hook_outputs, progress, set_seed, show_images
-from .datasets import IMAGENET_MEAN, IMAGENET_STD, PretrainedUnavailable, pretrained
+from .core import check_choice, check_int, check_number, hook_outputs, progress, show_images
+from .datasets import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['feature_body', 'gaussian_blur', 'FilterViz', 'visualize_filters', 'visualize_filter', 'filter_grid', 'parse_channels']
+__all__ = ['feature_body', 'gaussian_blur', 'FilterViz', 'visualize_filters', 'visualize_filter', 'filter_grid', 'fft_freqs',
+           'ImageParam', 'photo_colour_sqrt', 'affine', 'diversity_loss', 'render', 'parse_channels']
 
 # %% ../nbs/11_feature_viz.ipynb #b17e1b7e
 _HEAD_TYPES = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Linear)
@@ -60,7 +59,7 @@ def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 # %% ../nbs/11_feature_viz.ipynb #6a7bd02f
 class FilterViz(NamedTuple):
-    "Result of `visualize_filter(s)`: the image(s) in [0, 1] and the target activation at every step (plus one after the last)."
+    "Result of `visualize_filters` and `render`: the image(s) in [0, 1] and the target activation at every step (plus one after the last)."
     image: torch.Tensor
     history: torch.Tensor
 
@@ -91,58 +90,120 @@ def _in_channels(model: nn.Module) -> int:
     raise ValueError("model has no convolution, so the number of input channels is unknown")
 
 # %% ../nbs/11_feature_viz.ipynb #875dbef4
-def _check_int(name, v, lo):
-    if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{name} must be an int, got {v!r}")
-    if v < lo: raise ValueError(f"{name} must be >= {lo}, got {v}")
+def _final_side(size: int, upscales: int, scale: float) -> int:
+    "Side of the image after `upscales` enlargements by `scale` (each rounded, as `visualize_filters` does)."
+    for _ in range(upscales): size = max(1, round(size * scale))
+    return size
 
-def _check_num(name, v, lo, strict):
-    if isinstance(v, bool) or not isinstance(v, (int, float)): raise TypeError(f"{name} must be a number, got {v!r}")
-    if not math.isfinite(v) or v < lo or (strict and v == lo):
-        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {lo}, got {v}")
+def _layer_plan(net: nn.Module, targets: Sequence[nn.Module], in_ch: int, side: int) -> tuple[list, int]:
+    """Output shape of each of `targets` for one `in_ch` x `side` x `side` image, and the number of activation values
+    all leaf modules of `net` produce for it; worked out on PyTorch's 'meta' device, so nothing is allocated or computed."""
+    from torch.func import functional_call
+    state = {k: torch.empty_like(v, device='meta') for k, v in list(net.named_parameters()) + list(net.named_buffers())}
+    seen, n_acts = {}, [0]
+    def count(m, i, o):
+        if isinstance(o, torch.Tensor): n_acts[0] += o.numel()
+    def keep(j):
+        def hook(m, i, o): seen.setdefault(j, tuple(o.shape) if isinstance(o, torch.Tensor) else None)   # returns None: output kept
+        return hook
+    hooks = [m.register_forward_hook(count) for m in net.modules() if not list(m.children())]
+    hooks += [t.register_forward_hook(keep(j)) for j, t in enumerate(targets)]
+    try: functional_call(net, state, (torch.empty(1, in_ch, side, side, device='meta'),))
+    finally:
+        for h in hooks: h.remove()
+    return [seen.get(j) for j in range(len(targets))], n_acts[0]
+
+def _channel_list(channels) -> list[int]:
+    if isinstance(channels, torch.Tensor): channels = channels.tolist()
+    if isinstance(channels, int) and not isinstance(channels, bool): channels = [channels]
+    if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence):
+        raise TypeError(f"channels must be a sequence of ints, got {type(channels).__name__}")
+    channels = list(channels)
+    if not channels: raise ValueError("channels is empty: give at least one channel index")
+    for c in channels:
+        if isinstance(c, bool) or not isinstance(c, int): raise TypeError(f"channels must hold ints, got {c!r}")
+        if c < 0: raise ValueError(f"channel {c} is out of range: channels must be >= 0")
+    return channels
+
+class _Job(NamedTuple):
+    name: str; net: nn.Module; target: nn.Module; channels: list; in_ch: int; dev: torch.device
+    mean: torch.Tensor; std: torch.Tensor; extra: nn.Module | None; rows: torch.Tensor; idx: torch.Tensor
+
+def _prepare(model, layer, channels, side: int, mean, std, max_gb: float, extra=None) -> _Job:
+    """Everything `visualize_filters` and `render` check before any work: the layer, the channels against the layer's
+    channel count, the normalisation statistics and the memory the batch would need at its final `side`."""
+    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    name = _layer_name(model, layer)
+    channels = _channel_list(channels)
+    max_gb = check_number(max_gb, 'max_gb', lo=0, open_lo=True)
+    in_ch = _in_channels(model)
+    p = next(model.parameters(), None)
+    dev = p.device if p is not None else torch.device('cpu')
+    def stat(v, default, what):
+        try: t = torch.as_tensor(default if v is None else v, dtype=torch.float32).flatten()
+        except (TypeError, ValueError, RuntimeError): raise TypeError(f"{what} must be a number or a sequence of numbers, got {v!r}") from None
+        if t.numel() == 1: t = t.expand(in_ch)
+        if t.numel() != in_ch: raise ValueError(f"{what} must have {in_ch} values (one per input channel), got {t.numel()}")
+        if not torch.isfinite(t).all(): raise ValueError(f"{what} must be finite, got {t.tolist()}")
+        return t.view(1, -1, 1, 1).to(dev)
+    mean = stat(mean, IMAGENET_MEAN if in_ch == 3 else 0.0, 'mean')
+    std = stat(std, IMAGENET_STD if in_ch == 3 else 1.0, 'std')
+    if (std <= 0).any(): raise ValueError(f"std must be positive, got {std.flatten().tolist()}")
+    mods = dict(model.named_modules())
+    net, target = _upto(model, name), mods[name]
+    if extra is not None:
+        extra_name = _layer_name(model, extra)
+        extra = mods[extra_name]
+        if not any(m is extra for m in net.modules()): net = _upto(model, extra_name)
+    try: (shape, extra_shape), n_acts = _layer_plan(net, [target, extra or target], in_ch, side)
+    except Exception: shape, extra_shape, n_acts = None, None, None   # a model the meta device cannot run: checked at run time
+    if extra is not None and extra_shape is not None and len(extra_shape) != 4:
+        raise ValueError(f"diversity_layer {extra_name!r} must output (N,C,H,W) feature maps, its shape is {extra_shape}")
+    if shape is not None:
+        if len(shape) < 2: raise ValueError(f"layer {name!r} output has no channel dimension: its shape is {shape}")
+        if max(channels) >= shape[1]:
+            raise ValueError(f"channel {max(channels)} is out of range: layer {name!r} has {shape[1]} channels (0-{shape[1] - 1})")
+    if n_acts is not None:
+        gb = 4 * len(channels) * (n_acts + 4 * in_ch * side * side) / 1e9   # float32 activations kept for backward, image + Adam state
+        if gb > max_gb:
+            raise ValueError(f"{len(channels)} images of {side}x{side} px through {name!r} need about {gb:.1f} GB, more than "
+                             f"max_gb={max_gb:g}: ask for fewer channels or a smaller size/upscales (or raise max_gb)")
+    rows, idx = torch.arange(len(channels), device=dev), torch.tensor(channels, device=dev)   # made once, not per step
+    return _Job(name, net, target, channels, in_ch, dev, mean, std, extra, rows, idx)
+
+def _channel_means(job: _Job, out) -> torch.Tensor:
+    "Mean activation of channel `job.channels[i]` in image `i` of the hooked output `out`."
+    if not isinstance(out, torch.Tensor) or out.ndim < 2:
+        raise ValueError(f"layer {job.name!r} output has no channel dimension: got {getattr(out, 'shape', type(out).__name__)}")
+    if max(job.channels) >= out.shape[1]:
+        raise ValueError(f"channel {max(job.channels)} is out of range: layer {job.name!r} has {out.shape[1]} channels")
+    return out[job.rows, job.idx].reshape(len(job.channels), -1).mean(1)
 
 # %% ../nbs/11_feature_viz.ipynb #4b737bd0
 def visualize_filters(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], size: int = 56,
                       upscales: int = 12, scale: float = 1.2, steps: int = 20, lr: float = 0.025, blur: float = 1.0,
                       jitter: int = 0, weight_decay: float = 1e-6, start: tuple[float, float] = (0.6, 0.7),
                       mean: Sequence[float] | None = None, std: Sequence[float] | None = None, seed: int = 0,
-                      show: bool = True) -> FilterViz:
+                      show: bool = True, max_gb: float = 8.0) -> FilterViz:
     """Images that maximise the mean activation of each of `channels` of `layer` (a submodule name or module) of `model`.
     Starts from `size`-px grey noise (uniform in `start`, seeded by `seed + channel`), runs `steps` Adam steps on the
     pixels, then `upscales` times: enlarge by `scale` (bicubic), blur (Gaussian, `blur` px), run `steps` more steps.
-    (The blur is skipped while the image is smaller than its kernel.) Pixels stay in [0, 1]; the model sees them normalised by `mean`/`std` (default: ImageNet statistics for 3-channel
-    models, none otherwise). `jitter` > 0 rolls the image by up to that many pixels at each step.
+    (The blur is skipped while the image is smaller than its kernel.) Pixels stay in [0, 1]; the model sees them
+    normalised by `mean`/`std` (default: ImageNet statistics for 3-channel models, none otherwise). `jitter` > 0 rolls the
+    image by up to that many pixels at each step. Every argument, the channels against the layer's channel count and
+    the memory needed (at most `max_gb`) are checked before any work.
     Returns `FilterViz(image (N,C,H,W), history (steps*(upscales+1)+1, N))`. The model is left as it was found."""
-    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    name = _layer_name(model, layer)
-    if isinstance(channels, int) and not isinstance(channels, bool): channels = [channels]
-    if isinstance(channels, torch.Tensor): channels = channels.tolist()
-    channels = list(channels)
-    if not channels: raise ValueError("channels is empty: give at least one channel index")
-    for c in channels:
-        if isinstance(c, bool) or not isinstance(c, int): raise TypeError(f"channels must hold ints, got {c!r}")
-        if c < 0: raise ValueError(f"channel {c} is out of range: channels must be >= 0")
-    _check_int('size', size, 1); _check_int('steps', steps, 1); _check_int('upscales', upscales, 0)
-    _check_int('jitter', jitter, 0); _check_int('seed', seed, 0)
-    _check_num('scale', scale, 1.0, strict=False); _check_num('lr', lr, 0.0, strict=True)
-    _check_num('blur', blur, 0.0, strict=False); _check_num('weight_decay', weight_decay, 0.0, strict=False)
-    if not (isinstance(start, (tuple, list)) and len(start) == 2 and 0 <= start[0] <= start[1] <= 1):
+    size, steps, upscales = check_int(size, 'size', lo=1), check_int(steps, 'steps', lo=1), check_int(upscales, 'upscales', lo=0)
+    jitter, seed = check_int(jitter, 'jitter', lo=0), check_int(seed, 'seed', lo=0)
+    scale, lr = check_number(scale, 'scale', lo=1.0), check_number(lr, 'lr', lo=0, open_lo=True)
+    blur, weight_decay = check_number(blur, 'blur', lo=0), check_number(weight_decay, 'weight_decay', lo=0)
+    if not (isinstance(start, (tuple, list)) and len(start) == 2 and all(isinstance(v, (int, float)) for v in start)
+            and 0 <= start[0] <= start[1] <= 1):
         raise ValueError(f"start must be a (low, high) pair with 0 <= low <= high <= 1, got {start!r}")
-    in_ch = _in_channels(model)
-    p = next(model.parameters(), None)
-    dev = p.device if p is not None else torch.device('cpu')
-    def stat(v, default, what):
-        t = torch.as_tensor(default if v is None else v, dtype=torch.float32, device=dev).flatten()
-        if t.numel() == 1: t = t.expand(in_ch)
-        if t.numel() != in_ch: raise ValueError(f"{what} must have {in_ch} values (one per input channel), got {t.numel()}")
-        return t.view(1, -1, 1, 1)
-    mean = stat(mean, IMAGENET_MEAN if in_ch == 3 else 0.0, 'mean')
-    std = stat(std, IMAGENET_STD if in_ch == 3 else 1.0, 'std')
-    if (std <= 0).any(): raise ValueError("std must be positive")
-    net, target = _upto(model, name), dict(model.named_modules())[name]
-    n, lo, hi = len(channels), float(start[0]), float(start[1])
-    x = torch.stack([lo + (hi - lo) * torch.rand(in_ch, size, size, generator=torch.Generator().manual_seed(seed + c))
-                     for c in channels]).to(dev)
-    rows, idx = torch.arange(n, device=dev), torch.tensor(channels, device=dev)
+    job = _prepare(model, layer, channels, _final_side(size, upscales, scale), mean, std, max_gb)
+    n, lo, hi = len(job.channels), float(start[0]), float(start[1])
+    x = torch.stack([lo + (hi - lo) * torch.rand(job.in_ch, size, size, generator=torch.Generator().manual_seed(seed + c))
+                     for c in job.channels]).to(job.dev)
     shifts = torch.Generator().manual_seed(seed)
     hist, was_training = [], model.training
 
@@ -150,17 +211,12 @@ def visualize_filters(model: nn.Module, layer: str | nn.Module, channels: Sequen
         if jitter and shift:
             dy, dx = torch.randint(-jitter, jitter + 1, (2,), generator=shifts).tolist()
             img = torch.roll(img, (dy, dx), dims=(-2, -1))
-        net((img - mean) / std)
-        out = h[0]
-        if not isinstance(out, torch.Tensor) or out.ndim < 2:
-            raise ValueError(f"layer {name!r} output has no channel dimension: got {getattr(out, 'shape', type(out).__name__)}")
-        if max(channels) >= out.shape[1]:
-            raise ValueError(f"channel {max(channels)} is out of range: layer {name!r} has {out.shape[1]} channels")
-        return out[rows, idx].reshape(n, -1).mean(1)
+        job.net((img - job.mean) / job.std)
+        return _channel_means(job, h[0])
 
     model.eval()
     try:
-        with hook_outputs(target, detach=False, clone=True) as h:
+        with hook_outputs(job.target, detach=False, clone=True) as h:
             bar = iter(progress(range(steps * (upscales + 1)), show=show))
             for rnd in range(upscales + 1):
                 if rnd:
@@ -194,22 +250,192 @@ def visualize_filter(model: nn.Module, layer: str | nn.Module, channel: int, **k
 def filter_grid(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], ncols: int | None = None,
                 suptitle: str | None = None, **kwargs):
     "Visualise `channels` of `layer` (one batched `visualize_filters` run, `kwargs` passed on) and show them in a grid; returns `(figure, FilterViz)`."
+    if ncols is not None: check_int(ncols, 'ncols', lo=1)
+    if suptitle is not None and not isinstance(suptitle, str): raise TypeError(f"suptitle must be a str, got {type(suptitle).__name__}")
     res = visualize_filters(model, layer, channels, **kwargs)
     name = layer if isinstance(layer, str) else _layer_name(model, layer)
     fig, _ = show_images(list(res.image), ncols=ncols, titles=[f'{name}:{c}' for c in channels],
                          suptitle=suptitle or f'{name}, {len(channels)} channels')
     return fig, res
 
+# %% ../nbs/11_feature_viz.ipynb #1693cb76
+def fft_freqs(h: int, w: int) -> torch.Tensor:
+    "Spatial frequency (cycles per pixel) of each entry of `torch.fft.rfft2`'s output for an `h` x `w` image: shape `(h, w//2+1)`."
+    h, w = check_int(h, 'h', lo=1), check_int(w, 'w', lo=1)
+    fy = torch.fft.fftfreq(h)[:, None]
+    fx = torch.fft.rfftfreq(w)[None, :]
+    return (fy ** 2 + fx ** 2).sqrt()
+
+# %% ../nbs/11_feature_viz.ipynb #8eed5d7e
+class ImageParam(nn.Module):
+    """A batch of `n` images of `channels` x `h` x `w` in [0, 1], parameterised as in Lucent: `fourier=True` stores the
+    spectrum (`torch.fft.rfft2`) scaled by 1/frequency**`decay`, so every frequency band starts with equal energy per
+    step; `colour` (a 3x3 matrix, 3 channels only) mixes decorrelated channels into RGB; a sigmoid maps into [0, 1]."""
+    def __init__(self, n: int, channels: int, h: int, w: int | None = None, fourier: bool = True, decay: float = 1.0,
+                 colour: torch.Tensor | None = None, sd: float = 0.01, seed: int = 0):
+        super().__init__()
+        n, channels, h = check_int(n, 'n', lo=1), check_int(channels, 'channels', lo=1), check_int(h, 'h', lo=1)
+        w = h if w is None else check_int(w, 'w', lo=1)
+        decay, sd = check_number(decay, 'decay', lo=0), check_number(sd, 'sd', lo=0)
+        if colour is not None:
+            if channels != 3: raise ValueError(f"colour decorrelation needs 3 channels, got channels={channels}")
+            colour = torch.as_tensor(colour, dtype=torch.float32)
+            if colour.shape != (3, 3): raise ValueError(f"colour must be a 3x3 matrix, got shape {tuple(colour.shape)}")
+            colour = colour / colour.norm(dim=0).max()          # largest column norm 1 (Lucent's normalisation)
+        self.h, self.w, self.fourier = h, w, bool(fourier)
+        self.register_buffer('colour', colour)
+        g = torch.Generator().manual_seed(check_int(seed, 'seed', lo=0))
+        if self.fourier:
+            self.register_buffer('scale', 1 / fft_freqs(h, w).clamp(min=1 / max(h, w)) ** decay)
+            self.spectrum = nn.Parameter(sd * torch.randn(n, channels, h, w // 2 + 1, 2, generator=g))
+        else:
+            self.pixels = nn.Parameter(sd * torch.randn(n, channels, h, w, generator=g))
+
+    def raw(self) -> torch.Tensor:
+        "The image before colour mixing and sigmoid (`(n, channels, h, w)`, unbounded)."
+        if not self.fourier: return self.pixels
+        spec = torch.view_as_complex(self.spectrum) * self.scale
+        return torch.fft.irfft2(spec, s=(self.h, self.w), norm='ortho')
+
+    def forward(self) -> torch.Tensor:
+        x = self.raw()
+        if self.colour is not None: x = torch.einsum('ij,njhw->nihw', self.colour, x)
+        return torch.sigmoid(x)
+
+    @torch.no_grad()
+    def set_image(self, img: torch.Tensor) -> 'ImageParam':
+        "Set the parameters so that `self()` returns `img` (values strictly inside (0, 1)); the inverse of `forward`."
+        x = torch.logit(img.to(self.colour if self.colour is not None else torch.float32).clamp(1e-4, 1 - 1e-4))
+        if self.colour is not None: x = torch.einsum('ij,njhw->nihw', torch.linalg.inv(self.colour), x)
+        if self.fourier: self.spectrum.copy_(torch.view_as_real(torch.fft.rfft2(x, norm='ortho') / self.scale))
+        else: self.pixels.copy_(x)
+        return self
+
+# %% ../nbs/11_feature_viz.ipynb #a55dd861
+def photo_colour_sqrt(photos: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
+    "Square root `M` (3x3, `M @ M.T` = covariance) of the RGB covariance of `photos` ((N,3,H,W) or list of (3,H,W), values in [0, 1])."
+    if isinstance(photos, torch.Tensor): photos = [photos] if photos.ndim == 3 else list(photos)
+    if not photos: raise ValueError("photos is empty")
+    px = []
+    for p in photos:
+        if not isinstance(p, torch.Tensor) or p.ndim != 3 or p.shape[0] != 3:
+            raise ValueError(f"photos must be (3,H,W) tensors, got {getattr(p, 'shape', type(p).__name__)}")
+        px.append(p.reshape(3, -1).double())
+    px = torch.cat(px, 1)
+    cov = torch.cov(px)
+    u, s, _ = torch.linalg.svd(cov)
+    return (u * s.sqrt()).float()
+
+# %% ../nbs/11_feature_viz.ipynb #f3f1c28b
+def _affine(x: torch.Tensor, a: torch.Tensor, s: torch.Tensor, sh: torch.Tensor, padding: str) -> torch.Tensor:
+    "`affine` without checks: `a` (B,) radians, `s` (B,) scales, `sh` (B, 2) pixel shifts, all on `x`'s device."
+    b, _, h, w = x.shape
+    cos, sin = torch.cos(a) / s, torch.sin(a) / s
+    # output pixel p (from the centre) samples the input at R^-1 (p - shift) / s; grid units are half the image size
+    theta = torch.stack([torch.stack([cos, sin * h / w, -(cos * sh[:, 0] + sin * sh[:, 1]) * 2 / w], -1),
+                         torch.stack([-sin * w / h, cos, (sin * sh[:, 0] - cos * sh[:, 1]) * 2 / h], -1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode='bilinear', padding_mode=padding, align_corners=False)
+
+def affine(x: torch.Tensor, angle: float | torch.Tensor = 0.0, scale: float | torch.Tensor = 1.0,
+           shift: Sequence[float] | torch.Tensor = (0.0, 0.0), padding: str = 'reflection') -> torch.Tensor:
+    """Rotate `x` (B,C,H,W) by `angle` degrees (counter-clockwise), scale it by `scale` about its centre and shift it by
+    `shift` = (dx, dy) pixels; bilinear, differentiable. `angle` and `scale` are numbers or one value per image, `shift`
+    a pair or one pair per image."""
+    if not isinstance(x, torch.Tensor) or x.ndim != 4: raise ValueError(f"x must be a (B,C,H,W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
+    check_choice(padding, 'padding', ('zeros', 'border', 'reflection'))
+    b = x.shape[0]
+    def per_image(v, name, tail):
+        try: t = torch.as_tensor(v, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError): raise TypeError(f"{name} must be numbers, got {v!r}") from None
+        if t.shape == tail: t = t.expand(b, *tail)
+        if t.shape != (b, *tail): raise ValueError(f"{name} must have shape {tail} or {(b, *tail)}, got {tuple(t.shape)}")
+        if not torch.isfinite(t).all(): raise ValueError(f"{name} must be finite")
+        return t.to(x.device)
+    a, s, sh = per_image(angle, 'angle', ()), per_image(scale, 'scale', ()), per_image(shift, 'shift', (2,))
+    if (s <= 0).any(): raise ValueError("scale must be > 0")
+    return _affine(x, a * math.pi / 180, s, sh, padding)
+
+# %% ../nbs/11_feature_viz.ipynb #85841539
+def diversity_loss(acts: torch.Tensor) -> torch.Tensor:
+    """Mean cosine similarity between the Gram matrices of the images of a batch `acts` (B,C,H,W), over all pairs:
+    1 when all images have the same channel statistics; subtracting it rewards a batch of different images."""
+    if not isinstance(acts, torch.Tensor) or acts.ndim != 4 or acts.shape[0] < 2:
+        raise ValueError(f"acts must be a (B,C,H,W) tensor with B >= 2, got {getattr(acts, 'shape', type(acts).__name__)}")
+    b, c = acts.shape[:2]
+    f = acts.reshape(b, c, -1)
+    g = F.normalize((f @ f.transpose(1, 2)).reshape(b, -1), dim=1)
+    sim = g @ g.T
+    return (sim.sum() - sim.diagonal().sum()) / (b * (b - 1))
+
+# %% ../nbs/11_feature_viz.ipynb #084e25d5
+def render(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], size: int = 128, steps: int = 256,
+           lr: float = 0.05, fourier: bool = True, colour: torch.Tensor | None = None, decay: float = 1.0,
+           transforms: bool = True, jitter: int | None = None, scale_jitter: float = 0.1, max_angle: float = 10.0,
+           padding: str = 'reflection', diversity: float = 0.0,
+           diversity_layer: str | nn.Module | None = None, mean: Sequence[float] | None = None,
+           std: Sequence[float] | None = None, seed: int = 0, show: bool = True, max_gb: float = 8.0) -> FilterViz:
+    """Lucent-style activation maximisation at a fixed `size`: the images are an `ImageParam` (Fourier-space with
+    `fourier`, colours mixed by `colour` for 3-channel models), and with `transforms` every step sees them randomly
+    shifted by up to `jitter` px (default 5% of `size`), scaled by up to ±`scale_jitter` and rotated by up to ±`max_angle`
+    degrees. `diversity` > 0 subtracts that multiple of `diversity_loss` across the batch, computed on the output of
+    `diversity_layer` (default `layer`; it must give (N,C,H,W) feature maps).
+    Returns `FilterViz(image (N,C,H,W) in [0, 1], history (steps+1, N))`; the model is left as it was found."""
+    size, steps, seed = check_int(size, 'size', lo=2), check_int(steps, 'steps', lo=1), check_int(seed, 'seed', lo=0)
+    lr, decay = check_number(lr, 'lr', lo=0, open_lo=True), check_number(decay, 'decay', lo=0)
+    jitter = max(1, round(0.05 * size)) if jitter is None else check_int(jitter, 'jitter', lo=0)
+    scale_jitter = check_number(scale_jitter, 'scale_jitter', lo=0, hi=0.9)
+    max_angle, diversity = check_number(max_angle, 'max_angle', lo=0, hi=180), check_number(diversity, 'diversity', lo=0)
+    check_choice(padding, 'padding', ('zeros', 'border', 'reflection'))
+    job = _prepare(model, layer, channels, size, mean, std, max_gb, (diversity_layer or layer) if diversity else None)
+    n = len(job.channels)
+    if diversity and n < 2: raise ValueError(f"diversity needs a batch of at least 2 images, got {n} channel(s)")
+    param = ImageParam(n, job.in_ch, size, fourier=fourier, decay=decay, colour=colour, seed=seed).to(job.dev)
+    opt = torch.optim.Adam(param.parameters(), lr=lr)
+    g = torch.Generator(device=job.dev).manual_seed(seed)        # random transforms drawn on the device: no host sync
+    def rand(lo, hi, *shape): return lo + (hi - lo) * torch.rand(*shape, generator=g, device=job.dev)
+    hist, was_training = [], model.training
+    model.eval()
+    try:
+        with hook_outputs([job.target, job.extra or job.target], detach=False, clone=True) as h:
+            for _ in progress(range(steps), show=show):
+                img = param()
+                if transforms:
+                    img = _affine(img, rand(-max_angle, max_angle, n) * (math.pi / 180),
+                                  rand(1 - scale_jitter, 1 + scale_jitter, n), rand(-jitter, jitter, n, 2), padding)
+                job.net((img - job.mean) / job.std)
+                acts = _channel_means(job, h[0])
+                hist.append(acts.detach())
+                loss = -acts.sum()
+                if diversity: loss = loss + diversity * n * diversity_loss(h[1])
+                opt.zero_grad()
+                loss.backward(inputs=list(param.parameters()))
+                opt.step()
+            with torch.no_grad():
+                img = param()
+                job.net((img - job.mean) / job.std)
+                hist.append(_channel_means(job, h[0]))
+    finally:
+        model.train(was_training)
+    return FilterViz(img.detach(), torch.stack(hist).cpu())
+
 # %% ../nbs/11_feature_viz.ipynb #31864bf8
-def parse_channels(spec: str) -> list[int]:
-    "Parse channel lists like `'0-15'`, `'1,4,7'` or `'0-3,8'` into a list of distinct ints, in order."
+def parse_channels(spec: str, max_count: int = 10_000) -> list[int]:
+    "Parse channel lists like `'0-15'`, `'1,4,7'` or `'0-3,8'` into a list of distinct ints, in order (at most `max_count` of them)."
+    max_count = check_int(max_count, 'max_count', lo=1)
     if not isinstance(spec, str) or not spec.strip(): raise ValueError(f"channels must be a non-empty string like '0-15' or '1,4,7', got {spec!r}")
-    out = []
+    ranges, total = [], 0
     for part in spec.replace(' ', '').split(','):
         a, sep, b = part.partition('-')
         if not (a.isdigit() and (not sep or b.isdigit())):
             raise ValueError(f"channels: cannot read {part!r} in {spec!r}; use non-negative ints and ranges like '0-15'")
         lo, hi = int(a), int(b) if sep else int(a)
         if hi < lo: raise ValueError(f"channels: range {part!r} ends before it starts")
-        out += [c for c in range(lo, hi + 1) if c not in out]
+        ranges.append((lo, hi)); total += hi - lo + 1
+        if total > max_count:                     # refuse before building a list that could fill the memory
+            raise ValueError(f"channels: {spec!r} asks for more than max_count={max_count} channels")
+    out, seen = [], set()
+    for lo, hi in ranges:
+        for c in range(lo, hi + 1):
+            if c not in seen: seen.add(c); out.append(c)
     return out

@@ -16,13 +16,14 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch import nn
 
-from .core import Timer, get_device, progress, set_seed
+from .core import Timer, check_choice, check_int, check_number, get_device, progress, set_seed
 from .datasets import IMAGENET_MEAN, IMAGENET_STD, PretrainedUnavailable, pretrained
 
 # %% auto #0
 __all__ = ['STYLE_LAYERS', 'CONTENT_LAYERS', 'preprocess', 'postprocess', 'vgg_layer_names', 'min_input_side', 'FeatureExtractor',
            'vgg_extractor', 'content_loss', 'gram', 'style_loss', 'tv_loss', 'style_targets', 'style_losses',
-           'synthesize', 'balanced_style_weight', 'plot_losses', 'load_image', 'vgg19_min_side']
+           'synthesize', 'loss_scales', 'balanced_weights', 'balanced_style_weight', 'plot_losses', 'load_image',
+           'vgg19_min_side']
 
 # %% ../nbs/10_style_transfer.ipynb #56adb20c
 _MEAN, _STD = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)   # ImageNet's statistics (lesson 01) as tensors
@@ -39,19 +40,15 @@ def _to_rgb(img: Image.Image, name: str = 'img') -> Image.Image:
         return Image.alpha_composite(bg, rgba).convert('RGB')
     return img.convert('RGB')
 
-def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
 def _target_hw(img: Image.Image, size) -> tuple[int, int]:
     "Output (height, width): an int is the shorter side (aspect kept), a pair is exact, None keeps the size."
     w, h = img.size
     if size is None: return h, w
-    if _is_int(size):
-        if size < 1: raise ValueError(f"size must be positive, got {size}")
-        s = int(size)
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        s = check_int(size, 'size', lo=1)
         return (s, max(1, round(w * s / h))) if h <= w else (max(1, round(h * s / w)), s)
-    if isinstance(size, (tuple, list)) and len(size) == 2 and all(_is_int(v) for v in size):
-        if min(size) < 1: raise ValueError(f"size must be positive, got {tuple(size)}")
-        return int(size[0]), int(size[1])
+    if isinstance(size, (tuple, list)) and len(size) == 2:
+        return check_int(size[0], 'size[0] (height)', lo=1), check_int(size[1], 'size[1] (width)', lo=1)
     raise TypeError(f"size must be an int (shorter side), a (height, width) pair or None, got {size!r}")
 
 # %% ../nbs/10_style_transfer.ipynb #a868fb02
@@ -98,8 +95,13 @@ def _pair(v) -> tuple[int, int]: return (v, v) if isinstance(v, int) else tuple(
 
 def min_input_side(layers: Sequence[nn.Module]) -> int:
     "Smallest height/width an input may have so that the last of `layers` still gives at least a 1x1 output."
+    if isinstance(layers, nn.Module): layers = list(layers.children()) or [layers]
+    try: layers = list(layers)
+    except TypeError: raise TypeError(f"layers must be a sequence of nn.Modules, got {type(layers).__name__}") from None
+    for m in layers:
+        if not isinstance(m, nn.Module): raise TypeError(f"layers must hold nn.Modules, got {type(m).__name__}")
     need = 1
-    for m in reversed(list(layers)):
+    for m in reversed(layers):
         if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
             k, s = _pair(m.kernel_size)[0], _pair(m.stride)[0]
             p = _pair(m.padding)[0] if not isinstance(m.padding, str) else (k - 1) // 2
@@ -116,7 +118,7 @@ class FeatureExtractor(nn.Module):
         layers = list(layers)
         if not layers: raise ValueError("layers is empty: choose at least one layer index")
         for i in layers:
-            if not _is_int(i) or not 0 <= i < len(features):
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < len(features):
                 raise ValueError(f"layers must be indices in [0, {len(features)}), got {i!r}")
         self.layers = tuple(sorted(set(int(i) for i in layers)))
         self.body = copy.deepcopy(features[:self.layers[-1] + 1])   # cut after the deepest layer needed
@@ -155,6 +157,8 @@ def vgg_extractor(layers: Sequence[int] = STYLE_LAYERS + CONTENT_LAYERS, allow_r
 # %% ../nbs/10_style_transfer.ipynb #88702175
 def content_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     "Mean squared error between the synthesized image's content features `y_hat` and the photo's `y`."
+    for name, t in (('y_hat', y_hat), ('y', y)):
+        if not isinstance(t, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
     if y_hat.shape != y.shape: raise ValueError(f"y_hat and y must have the same shape, got {tuple(y_hat.shape)} and {tuple(y.shape)}")
     return (y_hat - y.detach()).pow(2).mean()
 
@@ -186,6 +190,7 @@ def tv_loss(x: torch.Tensor) -> torch.Tensor:
 def style_targets(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor,
                   content_layers: Sequence[int] = CONTENT_LAYERS, style_layers: Sequence[int] = STYLE_LAYERS) -> dict:
     "Fixed targets: content features of `content` and Gram matrices of `style` at the chosen layers."
+    if not isinstance(extractor, FeatureExtractor): raise TypeError(f"extractor must be a FeatureExtractor, got {type(extractor).__name__}")
     for name, ls in (('content_layers', content_layers), ('style_layers', style_layers)):
         if not ls: raise ValueError(f"{name} is empty")
         missing = [i for i in ls if i not in extractor.layers]
@@ -196,6 +201,8 @@ def style_targets(extractor: FeatureExtractor, content: torch.Tensor, style: tor
 
 def style_losses(feats: dict, targets: dict, layer_weights: Sequence[float] | None = None) -> dict:
     "Content loss (summed over content layers), style loss (weighted sum over style layers) and the per-layer style losses."
+    missing = [i for i in list(targets['content']) + list(targets['style']) if i not in feats]
+    if missing: raise ValueError(f"feats has no activations for layers {missing}: run the extractor that made the targets")
     c = sum(content_loss(feats[i], t) for i, t in targets['content'].items())
     per_layer = [style_loss(feats[i], g) for i, g in targets['style'].items()]
     if layer_weights is None: layer_weights = [1.0] * len(per_layer)
@@ -209,79 +216,134 @@ def _valid_range(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     mean, std = _MEAN.to(x)[:, None, None], _STD.to(x)[:, None, None]
     return -mean / std, (1 - mean) / std
 
+def _check_image(t, name: str, min_side: int) -> None:
+    if not isinstance(t, torch.Tensor) or t.ndim != 4 or t.shape[:2] != (1, 3):
+        raise ValueError(f"{name} must be a (1,3,H,W) tensor from preprocess, got {getattr(t, 'shape', type(t).__name__)}")
+    if min(t.shape[-2:]) < min_side:
+        raise ValueError(f"{name} image is {t.shape[-2]}x{t.shape[-1]} px, too small for the extractor: "
+                         f"it needs at least {min_side} px on each side (increase size)")
+
 def synthesize(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor, steps: int = 500,
                lr: float | None = None, content_weight: float = 1.0, style_weight: float = 1e4, tv_weight: float = 10.0,
                optimizer: str = 'adam', lr_step: int | None = None, lr_gamma: float = 0.5,
                content_layers: Sequence[int] = CONTENT_LAYERS, style_layers: Sequence[int] = STYLE_LAYERS,
-               style_layer_weights: Sequence[float] | None = None, show: bool = True) -> tuple[torch.Tensor, list[dict]]:
-    """Optimise an image, initialised from `content`, to keep `content`'s features and take on `style`'s Gram matrices.
+               style_layer_weights: Sequence[float] | None = None, init: str | torch.Tensor = 'content', seed: int = 0,
+               show: bool = True) -> tuple[torch.Tensor, list[dict]]:
+    """Optimise an image to keep `content`'s features and take on `style`'s Gram matrices. It starts from `init`:
+    'content' (the photo), 'noise' (uniform random pixels, seeded by `seed`) or a (1,3,H,W) tensor shaped like `content`.
     Returns the image (1,3,H,W, normalized) and one dict of loss components per step (plus the final image's)."""
-    for name, t in (('content', content), ('style', style)):
-        if not isinstance(t, torch.Tensor) or t.ndim != 4 or t.shape[:2] != (1, 3):
-            raise ValueError(f"{name} must be a (1,3,H,W) tensor from preprocess, got {getattr(t, 'shape', type(t).__name__)}")
-        if min(t.shape[-2:]) < extractor.min_side:
-            raise ValueError(f"{name} image is {t.shape[-2]}x{t.shape[-1]} px, too small for layer {extractor.layers[-1]}: "
-                             f"it needs at least {extractor.min_side} px on each side (increase size)")
-    if not _is_int(steps) or steps < 1: raise ValueError(f"steps must be a positive int, got {steps!r}")
-    for name, v in (('content_weight', content_weight), ('style_weight', style_weight), ('tv_weight', tv_weight)):
-        if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
-    if optimizer not in ('adam', 'lbfgs'): raise ValueError(f"optimizer must be 'adam' or 'lbfgs', got {optimizer!r}")
-    if lr is None: lr = 0.05 if optimizer == 'adam' else 1.0
-    if not lr > 0: raise ValueError(f"lr must be > 0, got {lr!r}")
+    if not isinstance(extractor, FeatureExtractor): raise TypeError(f"extractor must be a FeatureExtractor, got {type(extractor).__name__}")
+    _check_image(content, 'content', extractor.min_side); _check_image(style, 'style', extractor.min_side)
+    steps, seed = check_int(steps, 'steps', lo=1), check_int(seed, 'seed', lo=0)
+    content_weight = check_number(content_weight, 'content_weight', lo=0)
+    style_weight, tv_weight = check_number(style_weight, 'style_weight', lo=0), check_number(tv_weight, 'tv_weight', lo=0)
+    optimizer = check_choice(optimizer, 'optimizer', ('adam', 'lbfgs'))
+    lr = (0.05 if optimizer == 'adam' else 1.0) if lr is None else check_number(lr, 'lr', lo=0, open_lo=True)
+    if lr_step is not None: lr_step = check_int(lr_step, 'lr_step', lo=1)
+    lr_gamma = check_number(lr_gamma, 'lr_gamma', lo=0, hi=1, open_lo=True)
+    if style_layer_weights is not None:
+        style_layer_weights = [check_number(w, 'style_layer_weights', lo=0) for w in style_layer_weights]
+        if len(style_layer_weights) != len(style_layers):
+            raise ValueError(f"style_layer_weights needs {len(style_layers)} values (one per style layer), got {len(style_layer_weights)}")
+    if isinstance(init, str): check_choice(init, 'init', ('content', 'noise'))
+    elif not isinstance(init, torch.Tensor) or init.shape != content.shape:
+        raise ValueError(f"init must be 'content', 'noise' or a tensor of content's shape {tuple(content.shape)}, "
+                         f"got {getattr(init, 'shape', init)!r}")
     dev = next(extractor.parameters()).device
     content, style = content.to(dev), style.to(dev)
     targets = style_targets(extractor, content, style, content_layers, style_layers)
     lo, hi = _valid_range(content)
-    img = content.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)          # the only trained parameter
+    if isinstance(init, torch.Tensor): start = init.to(dev)
+    elif init == 'content': start = content
+    else: start = (torch.rand(content.shape, generator=torch.Generator().manual_seed(seed)).to(dev) - _MEAN.to(dev)[:, None, None]) / _STD.to(dev)[:, None, None]
+    img = start.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True)   # the only trained parameter
     if optimizer == 'adam': opt = torch.optim.Adam([img], lr=lr)
     else: opt = torch.optim.LBFGS([img], lr=lr, max_iter=1, history_size=20)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=lr_step or max(1, steps // 3), gamma=lr_gamma)
-    history = []
+    records, lrs = [], []                    # losses stay on the device; read once at the end (no per-step sync)
 
-    def evaluate(step: int) -> torch.Tensor:
+    def evaluate() -> torch.Tensor:
         ls = style_losses(extractor(img), targets, style_layer_weights)
         tv = tv_loss(img)
         total = content_weight * ls['content'] + style_weight * ls['style'] + tv_weight * tv
-        if not torch.isfinite(total): raise FloatingPointError(f"loss became {total.item()} at step {step}; try a smaller lr")
-        history.append(dict(step=step, content=ls['content'].item(), style=ls['style'].item(), tv=tv.item(),
-                            total=total.item(), lr=opt.param_groups[0]['lr'],
-                            style_per_layer=[l.item() for l in ls['style_per_layer']]))
+        records.append(torch.stack([ls['content'], ls['style'], tv, total, *ls['style_per_layer']]).detach())
+        lrs.append(opt.param_groups[0]['lr'])
         return total
 
+    def check_finite(step: int) -> None:      # one host sync every `check_every` steps
+        if not torch.isfinite(torch.stack(records[-check_every:])[:, 3]).all():
+            raise FloatingPointError(f"the loss became non-finite by step {step}; try a smaller lr (now {lr})")
+
+    check_every = 25
     pb = progress(range(steps), show=show)
     for step in pb:
         def closure():
             opt.zero_grad()
-            loss = evaluate(step)
+            loss = evaluate()
             loss.backward()
             return loss
         opt.step(closure)
         with torch.no_grad(): img.copy_(torch.maximum(torch.minimum(img, hi), lo))
         sched.step()
-        if show and hasattr(pb, 'comment'): pb.comment = f"loss {history[-1]['total']:.4g}"
-    with torch.no_grad(): evaluate(steps)
+        if (step + 1) % check_every == 0:
+            check_finite(step)
+            if show and hasattr(pb, 'comment'): pb.comment = f"loss {records[-1][3].item():.4g}"
+    with torch.no_grad(): evaluate()
+    check_finite(steps)
+    rows = torch.stack(records).cpu().tolist()
+    history = [dict(step=i, content=r[0], style=r[1], tv=r[2], total=r[3], lr=lrs[i], style_per_layer=r[4:])
+               for i, r in enumerate(rows)]
     return img.detach(), history
 
 # %% ../nbs/10_style_transfer.ipynb #7cb9015a
-def balanced_style_weight(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor,
-                          tv_weight: float = 10.0, ratio: float = 10.0, content_layers: Sequence[int] = CONTENT_LAYERS,
-                          style_layers: Sequence[int] = STYLE_LAYERS) -> float:
-    "Style weight that makes the weighted style loss of the starting image (`content`) `ratio` times its weighted TV loss."
-    if not tv_weight > 0 or not ratio > 0: raise ValueError(f"tv_weight and ratio must be > 0, got {tv_weight!r}, {ratio!r}")
+def loss_scales(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor,
+                content_layers: Sequence[int] = CONTENT_LAYERS, style_layers: Sequence[int] = STYLE_LAYERS) -> dict:
+    "Typical size of each loss for this pair: content loss of `style` (resized to `content`) and style and TV losses of `content`."
+    if not isinstance(extractor, FeatureExtractor): raise TypeError(f"extractor must be a FeatureExtractor, got {type(extractor).__name__}")
+    _check_image(content, 'content', extractor.min_side); _check_image(style, 'style', extractor.min_side)
     dev = next(extractor.parameters()).device
     content, style = content.to(dev), style.to(dev)
     targets = style_targets(extractor, content, style, content_layers, style_layers)
     with torch.no_grad():
-        s0, tv0 = style_losses(extractor(content), targets)['style'].item(), tv_loss(content).item()
-    if not s0 > 0 or not tv0 > 0:
-        raise ValueError(f"content: its style loss ({s0:.3g}) and TV loss ({tv0:.3g}) must both be > 0 to balance them")
-    return ratio * tv_weight * tv0 / s0
+        painted = extractor(F.interpolate(style, size=content.shape[-2:], mode='bilinear', align_corners=False))
+        c = sum(content_loss(painted[i], t) for i, t in targets['content'].items())
+        s = style_losses(extractor(content), targets)['style']
+        return dict(content=float(c), style=float(s), tv=float(tv_loss(content)))
+
+def _positive_scales(scales: dict, keys: Sequence[str]) -> dict:
+    for k in keys:
+        if not scales[k] > 0: raise ValueError(f"the {k} loss scale of this pair is {scales[k]:.3g}; it must be > 0 to balance "
+                                               f"the weights (are content and style the same picture, or flat?)")
+    return scales
+
+def balanced_weights(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor, style_ratio: float = 1.0,
+                     tv_ratio: float = 0.1, content_layers: Sequence[int] = CONTENT_LAYERS,
+                     style_layers: Sequence[int] = STYLE_LAYERS) -> dict:
+    """Weights `dict(content=..., style=..., tv=...)` for `synthesize` that measure each loss in units of its scale
+    (`loss_scales`): the painting's weighted content loss is 1, the photo's weighted style loss `style_ratio`
+    and its weighted TV loss `tv_ratio`."""
+    style_ratio = check_number(style_ratio, 'style_ratio', lo=0, open_lo=True)
+    tv_ratio = check_number(tv_ratio, 'tv_ratio', lo=0)
+    s = _positive_scales(loss_scales(extractor, content, style, content_layers, style_layers), ('content', 'style', 'tv'))
+    return dict(content=1 / s['content'], style=style_ratio / s['style'], tv=tv_ratio / s['tv'])
+
+def balanced_style_weight(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor,
+                          tv_weight: float = 10.0, ratio: float = 10.0, content_layers: Sequence[int] = CONTENT_LAYERS,
+                          style_layers: Sequence[int] = STYLE_LAYERS) -> float:
+    "Style weight that makes the photo's weighted style loss `ratio` times its weighted TV loss (the rule `course-lib style` uses with random weights)."
+    tv_weight = check_number(tv_weight, 'tv_weight', lo=0, open_lo=True)
+    ratio = check_number(ratio, 'ratio', lo=0, open_lo=True)
+    s = _positive_scales(loss_scales(extractor, content, style, content_layers, style_layers), ('style', 'tv'))
+    return ratio * tv_weight * s['tv'] / s['style']
 
 # %% ../nbs/10_style_transfer.ipynb #42057fea
 def plot_losses(history: list[dict], weights: dict | None = None, title: str | None = None, ax=None):
     "Plot each loss component of a `synthesize` history per step (log scale); `weights` multiplies components."
     if not history: raise ValueError("history is empty")
+    keys = ('step', 'content', 'style', 'tv', 'total')
+    if not all(isinstance(h, dict) and all(k in h for k in keys) for h in history):
+        raise ValueError(f"history must be a list of dicts with keys {keys}, as synthesize returns")
+    if weights is not None and not isinstance(weights, dict): raise TypeError(f"weights must be a dict, got {type(weights).__name__}")
     if ax is None: _, ax = plt.subplots(figsize=(6, 3.2))
     steps = np.array([h['step'] for h in history])
     for k in ('content', 'style', 'tv', 'total'):
@@ -295,6 +357,7 @@ def plot_losses(history: list[dict], weights: dict | None = None, title: str | N
 # %% ../nbs/10_style_transfer.ipynb #2c85b1c8
 def load_image(path, name: str = 'image') -> Image.Image:
     "Open the image file at `path` as RGB (any PIL mode is converted); clear errors naming `name` otherwise."
+    if not isinstance(path, (str, Path)): raise TypeError(f"{name}: path must be a str or Path, got {type(path).__name__}")
     p = Path(path)
     if not p.exists(): raise ValueError(f"{name}: file not found: {p}")
     if not p.is_file(): raise ValueError(f"{name}: not a file: {p}")

@@ -2,6 +2,8 @@
 import math
 import warnings
 
+import numpy as np
+
 import pytest
 import torch
 import torchvision
@@ -11,8 +13,10 @@ from torch import nn
 
 from course_lib.core import n_hooks
 from course_lib.cli import featviz_cli
-from course_lib.featviz import (FilterViz, feature_body, filter_grid, gaussian_blur, parse_channels,
+from course_lib.featviz import (FilterViz, ImageParam, _layer_plan, _upto, affine, diversity_loss, feature_body,
+                                fft_freqs, filter_grid, gaussian_blur, parse_channels, photo_colour_sqrt, render,
                                 visualize_filter, visualize_filters)
+from torchvision.transforms import InterpolationMode
 
 TINY = dict(size=12, upscales=2, steps=4, show=False)
 
@@ -47,6 +51,14 @@ def test_parse_channels_ranges(lo, n):
 @pytest.mark.parametrize('bad', ['', ' ', '1-', '-1', 'x', '1,,2', '5-2', '1.5', None])
 def test_parse_channels_rejects(bad):
     with pytest.raises(ValueError, match='channels'): parse_channels(bad)
+
+
+def test_parse_channels_refuses_huge_ranges_quickly():
+    import time
+    t = time.perf_counter()
+    with pytest.raises(ValueError, match='more than max_count=10000'): parse_channels('0-999999999999')
+    assert parse_channels('0-9999') == list(range(10000))                 # the largest allowed list, built in linear time
+    assert time.perf_counter() - t < 2
 
 
 # --- gaussian_blur ----------------------------------------------------------------------------------------------
@@ -130,6 +142,43 @@ def test_bad_input_names_argument(kw, msg):
     assert n_hooks(net) == 0
 
 
+def test_checks_come_before_any_real_forward_pass():
+    "Out-of-range channels and oversized requests are refused from a meta-device plan: the model never sees real data."
+    body = feature_body(torchvision.models.resnet18()).eval()
+    seen = []
+    body.layer1.register_forward_hook(lambda m, i, o: seen.append(o.device.type))
+    with pytest.raises(ValueError, match="channel 64 is out of range: layer 'layer1' has 64 channels"):
+        visualize_filters(body, 'layer1', [0, 64], **TINY)
+    with pytest.raises(ValueError, match='need about'):
+        visualize_filters(body, 'layer4', list(range(512)), size=224, upscales=3, steps=1, show=False)
+    with pytest.raises(ValueError, match='need about'):
+        render(body, 'layer4', list(range(512)), size=512, steps=1, show=False)
+    assert seen and set(seen) == {'meta'}
+
+
+@pytest.mark.parametrize('arch,layer', [('resnet18', 'layer2'), ('vgg11', 'features'), ('mobilenet_v3_small', 'features.3')])
+def test_meta_plan_matches_a_real_pass(arch, layer):
+    "Shapes and activation counts from the meta device equal a real pass; the same layer may be asked for twice."
+    body = feature_body(torchvision.models.get_model(arch)).eval()
+    net, target = _upto(body, layer), dict(body.named_modules())[layer]
+    counted, out = [], []
+    hooks = [m.register_forward_hook(lambda m, i, o: counted.append(o.numel())) for m in net.modules() if not list(m.children())]
+    hooks.append(target.register_forward_hook(lambda m, i, o: out.append(tuple(o.shape))))
+    with torch.no_grad(): net(torch.rand(1, 3, 40, 40))
+    for h in hooks: h.remove()
+    (shape, again), n = _layer_plan(net, [target, target], 3, 40)
+    assert shape == again == out[0] and n == sum(counted)
+
+
+def test_max_gb_argument():
+    with pytest.raises(ValueError, match='max_gb must be > 0'): visualize_filters(tiny_net(), '3', [0], max_gb=0, **TINY)
+    with pytest.raises(ValueError, match='need about'): visualize_filters(tiny_net(), '3', [0], max_gb=1e-9, **TINY)
+
+
+def test_filter_grid_checks_ncols_first():
+    with pytest.raises(ValueError, match='ncols must be >= 1'): filter_grid(tiny_net(), '3', [0], ncols=0, **TINY)
+
+
 def test_filter_grid_figure():
     import matplotlib.pyplot as plt
     fig, res = filter_grid(tiny_net(), '3', [0, 1, 2], ncols=3, **TINY)
@@ -181,3 +230,105 @@ def test_cli_output_checks_and_offline(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'does not exist' in err and 'extension' in err and '--allow-random' in err
     assert featviz_cli(['--help']) == 0
+
+
+# --- Lucent's parameterisation, transforms, diversity and render -------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 3), st.sampled_from([1, 3]), st.integers(2, 24), st.integers(2, 24), st.booleans(), st.booleans())
+def test_image_param_round_trip(n, c, h, w, fourier, colour):
+    img = 0.02 + 0.96 * torch.rand(n, c, h, w, generator=torch.Generator().manual_seed(h * 31 + w))
+    M = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.0, -0.05], [0.27, -0.09, 0.03]]) if (colour and c == 3) else None
+    p = ImageParam(n, c, h, w, fourier=fourier, colour=M).set_image(img)
+    torch.testing.assert_close(p(), img, atol=1e-4, rtol=0)
+
+
+def test_fourier_param_matches_torch_fft():
+    p = ImageParam(2, 3, 10, 13, seed=3)
+    spec = torch.view_as_complex(p.spectrum.detach())
+    ref = np.fft.irfft2((spec * p.scale).numpy(), s=(10, 13), norm='ortho')            # numpy's inverse FFT as the reference
+    np.testing.assert_allclose(p.raw().detach().numpy(), ref, atol=1e-6)
+    raw = p.raw().detach()                 # a random spectrum is not Hermitian everywhere: irfft2 projects it onto real images
+    torch.testing.assert_close(torch.fft.irfft2(torch.fft.rfft2(raw, norm='ortho'), s=(10, 13), norm='ortho'), raw, atol=1e-5, rtol=0)
+    f = fft_freqs(10, 13)
+    assert f.shape == (10, 7) and f[0, 0] == 0 and torch.isclose(f.max(), torch.tensor((0.5 ** 2 + (6 / 13) ** 2) ** 0.5))
+
+
+def test_image_param_bad_input():
+    with pytest.raises(ValueError, match='colour must be a 3x3'): ImageParam(1, 3, 8, colour=torch.eye(2))
+    with pytest.raises(TypeError, match='n must be an int'): ImageParam(1.0, 3, 8)
+    with pytest.raises(ValueError, match='decay must be >= 0'): ImageParam(1, 3, 8, decay=-1)
+
+
+def test_photo_colour_sqrt_whitens():
+    g = torch.Generator().manual_seed(0)
+    mix = torch.tensor([[1.0, 0.5, 0.2], [0.3, 1.0, 0.4], [0.1, 0.6, 1.0]])
+    px = (mix @ torch.rand(3, 2000, generator=g)).view(3, 40, 50)
+    M = photo_colour_sqrt([px])
+    flat = px.reshape(3, -1)
+    torch.testing.assert_close(M @ M.T, torch.cov(flat), atol=1e-5, rtol=1e-4)
+    white = torch.linalg.solve(M, flat - flat.mean(1, keepdim=True))
+    torch.testing.assert_close(torch.cov(white), torch.eye(3), atol=1e-3, rtol=0)
+    with pytest.raises(ValueError, match='photos is empty'): photo_colour_sqrt([])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(-40, 40), st.floats(0.7, 1.4), st.floats(-4, 4), st.floats(-4, 4), st.integers(5, 20), st.integers(5, 20))
+def test_affine_matches_torchvision(angle, scale, dx, dy, h, w):
+    x = torch.rand(2, 3, h, w, generator=torch.Generator().manual_seed(h * 100 + w))
+    ref = TF.affine(x, angle=angle, translate=[dx, dy], scale=scale, shear=[0.0, 0.0], interpolation=InterpolationMode.BILINEAR)
+    torch.testing.assert_close(affine(x, angle, scale, (dx, dy), padding='zeros'), ref, atol=2e-4, rtol=0)
+
+
+def test_affine_is_differentiable_and_checks_input():
+    x = torch.rand(2, 1, 8, 8, requires_grad=True)
+    affine(x, torch.tensor([5.0, -5.0]), 1.1, torch.tensor([[1.0, 0.0], [0.0, -1.0]])).sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match='x must be a'): affine(torch.rand(3, 8, 8))
+    with pytest.raises(ValueError, match='scale must be > 0'): affine(torch.rand(1, 1, 8, 8), scale=0.0)
+    with pytest.raises(ValueError, match='padding must be one of'): affine(torch.rand(1, 1, 8, 8), padding='wrap')
+
+
+def test_diversity_loss_hand_worked_and_loop():
+    assert torch.isclose(diversity_loss(torch.tensor([[1., 0], [0, 1], [1, 1]]).view(3, 2, 1, 1)), torch.tensor(1 / 3))
+    a = torch.rand(5, 4, 3, 2, generator=torch.Generator().manual_seed(1))
+    g = [(x.reshape(4, -1) @ x.reshape(4, -1).T).flatten() for x in a]
+    g = [v / v.norm() for v in g]
+    loop = sum(float(g[i] @ g[j]) for i in range(5) for j in range(5) if i != j) / 20
+    assert abs(diversity_loss(a).item() - loop) < 1e-5
+    with pytest.raises(ValueError, match='B >= 2'): diversity_loss(a[:1])
+
+
+def test_render_raises_the_activation_and_leaves_model_alone():
+    net = tiny_net(in_ch=1)
+    net.train()
+    res = render(net, '3.0', [0, 1], size=16, steps=12, padding='zeros', show=False)
+    assert res.image.shape == (2, 1, 16, 16) and res.history.shape == (13, 2)
+    assert (res.history[-1] > res.history[0]).all() and res.image.min() >= 0 and res.image.max() <= 1
+    assert n_hooks(net) == 0 and net.training and all(p.grad is None for p in net.parameters())
+    d = render(net, '6', [2, 2, 2], size=16, steps=3, diversity=1.0, diversity_layer='3', show=False)
+    assert d.image.shape == (3, 1, 16, 16)
+
+
+def test_render_colour_and_determinism():
+    net = tiny_net()
+    M = torch.tensor([[0.26, 0.09, 0.02], [0.27, 0.0, -0.05], [0.27, -0.09, 0.03]])
+    a = render(net, '0', [1], size=12, steps=4, colour=M, show=False)
+    b = render(net, '0', [1], size=12, steps=4, colour=M, show=False)
+    torch.testing.assert_close(a.image, b.image)
+
+
+@pytest.mark.parametrize('kw,msg', [
+    (dict(size=1), 'size must be >= 2'), (dict(steps=0), 'steps must be >= 1'), (dict(lr=0.0), 'lr must be > 0'),
+    (dict(scale_jitter=1.5), 'scale_jitter must be <= 0.9'), (dict(max_angle=-1.0), 'max_angle must be >= 0'),
+    (dict(padding='wrap'), 'padding must be one of'), (dict(diversity=1.0), 'diversity needs a batch of at least 2'),
+    (dict(diversity=1.0, channels=[0, 1], layer='6'), "diversity_layer '6' must output"),
+    (dict(channels=[9]), 'channel 9 is out of range'), (dict(jitter=-1), 'jitter must be >= 0'),
+    (dict(colour=torch.eye(3), in_ch=1), 'colour decorrelation needs 3 channels'),
+])
+def test_render_bad_input(kw, msg):
+    kw = dict(kw)
+    net = tiny_net(in_ch=kw.pop('in_ch', 3))
+    layer, channels = kw.pop('layer', '3'), kw.pop('channels', [0])
+    with pytest.raises((ValueError, TypeError), match=msg):
+        render(net, layer, channels, **dict(dict(size=12, steps=2, show=False), **kw))
+    assert n_hooks(net) == 0

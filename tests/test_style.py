@@ -18,7 +18,8 @@ from course_lib.core import hook_outputs, n_hooks
 from course_lib.cli import style_cli
 from course_lib.core import save_atomic
 from course_lib.datasets import IMAGENET_MEAN, IMAGENET_STD
-from course_lib.style import (CONTENT_LAYERS, STYLE_LAYERS, FeatureExtractor, balanced_style_weight, content_loss,
+from course_lib.style import (CONTENT_LAYERS, STYLE_LAYERS, FeatureExtractor, balanced_style_weight, balanced_weights,
+                              content_loss, loss_scales, style_losses, style_targets,
                               gram, load_image, min_input_side, postprocess, preprocess, style_loss, synthesize,
                               tv_loss, vgg_layer_names)
 
@@ -208,6 +209,67 @@ def test_synthesis_validates_arguments(tiny_extractor):
     with pytest.raises(ValueError, match='tv_weight'): synthesize(tiny_extractor, c, c, steps=1, tv_weight=-1)
     with pytest.raises(ValueError, match='lr must be'): synthesize(tiny_extractor, c, c, steps=1, lr=0)
     with pytest.raises(ValueError, match='style_layers'): synthesize(tiny_extractor, c, c, steps=1, style_layers=())
+
+
+def test_history_is_what_the_losses_say(tiny_extractor):
+    "Losses are read from the device once at the end; the last entry must equal the losses of the returned image."
+    c, s = preprocess(_img(24, 24, 1), None), preprocess(_img(24, 24, 2), None)
+    img, hist = synthesize(tiny_extractor, c, s, steps=7, style_weight=3.0, tv_weight=0.5, show=False)
+    ls = style_losses(tiny_extractor(img), style_targets(tiny_extractor, c, s))
+    last = hist[-1]
+    assert [h['step'] for h in hist] == list(range(8))
+    for k, v in (('content', ls['content']), ('style', ls['style']), ('tv', tv_loss(img))):
+        assert abs(last[k] - v.item()) <= 1e-5 * max(1.0, abs(v.item()))
+    assert abs(last['total'] - (last['content'] + 3.0 * last['style'] + 0.5 * last['tv'])) < 1e-5 * last['total']
+    assert len(last['style_per_layer']) == len(STYLE_LAYERS)
+
+
+def test_balanced_weights_measure_each_term_in_its_scale(tiny_extractor):
+    c, s = preprocess(_img(32, 32, 1), None), preprocess(_img(40, 40, 2), None)
+    cl = (5,)                               # conv2_1: alive in the tiny network (its deep layers output zeros)
+    sc = loss_scales(tiny_extractor, c, s, content_layers=cl)
+    with torch.no_grad():
+        painted = tiny_extractor(F.interpolate(s, size=(32, 32), mode='bilinear', align_corners=False))[5]
+        assert abs(sc['content'] - F.mse_loss(painted, tiny_extractor(c)[5]).item()) < 1e-5 * sc['content']
+    assert sc['content'] > 0 and abs(sc['tv'] - tv_loss(c).item()) < 1e-6
+    w = balanced_weights(tiny_extractor, c, s, style_ratio=2.0, tv_ratio=0.5, content_layers=cl)
+    for k, want in (('content', 1.0), ('style', 2.0), ('tv', 0.5)): assert abs(w[k] * sc[k] - want) < 1e-5
+    with pytest.raises(ValueError, match='style_ratio must be > 0'): balanced_weights(tiny_extractor, c, s, style_ratio=0)
+    # the deep content layer (21) outputs zeros here: no content scale, so no balance
+    with pytest.raises(ValueError, match='tv_ratio must be >= 0'): balanced_weights(tiny_extractor, c, s, tv_ratio=-1)
+    with pytest.raises(ValueError, match='content loss scale of this pair is 0'): balanced_weights(tiny_extractor, c, s)
+    with pytest.raises(TypeError, match='extractor must be a FeatureExtractor'): loss_scales(nn.Identity(), c, s)
+
+
+def test_noise_start_is_seeded_and_tensor_start_is_used(tiny_extractor):
+    c, s = preprocess(Image.new('RGB', (20, 20), (120, 80, 40)), None), preprocess(_img(20, 20, 2), None)   # a flat photo
+    a, ha = synthesize(tiny_extractor, c, s, steps=2, init='noise', seed=3, show=False)
+    b, hb = synthesize(tiny_extractor, c, s, steps=2, init='noise', seed=3, show=False)
+    d, _ = synthesize(tiny_extractor, c, s, steps=2, init='noise', seed=4, show=False)
+    assert torch.equal(a, b) and not torch.equal(a, d) and tv_loss(c).item() == 0 < ha[0]['tv']
+    x0 = preprocess(_img(20, 20, 5), None)
+    _, hx = synthesize(tiny_extractor, c, s, steps=1, init=x0, style_weight=0, tv_weight=1.0, show=False)
+    assert abs(hx[0]['tv'] - tv_loss(x0).item()) < 1e-6
+    with pytest.raises(ValueError, match='init must be one of'): synthesize(tiny_extractor, c, s, steps=1, init='grey')
+    with pytest.raises(ValueError, match="init must be 'content'"): synthesize(tiny_extractor, c, s, steps=1, init=x0[..., :10])
+
+
+def test_arguments_are_checked_before_any_forward_pass(tiny_extractor):
+    c = preprocess(_img(20, 20), None)
+    calls = []
+    h = tiny_extractor.body[0].register_forward_hook(lambda m, i, o: calls.append(1))
+    bad = [dict(style_layer_weights=[1, 2]), dict(style_layer_weights=[1, 1, 1, 1, float('nan')]), dict(lr_gamma=0),
+           dict(lr_step=0), dict(optimizer='sgd'), dict(steps=1.5), dict(seed=-1), dict(content_weight=float('inf'))]
+    for kw in bad:
+        with pytest.raises((ValueError, TypeError)): synthesize(tiny_extractor, c, c, **dict(dict(steps=1, show=False), **kw))
+    h.remove()
+    assert calls == []
+
+
+def test_non_finite_loss_is_reported(tiny_extractor):
+    c = preprocess(_img(20, 20), None)
+    with pytest.raises(FloatingPointError, match='non-finite'):
+        synthesize(tiny_extractor, c, c, steps=3, style_weight=float(np.finfo(np.float32).max), tv_weight=float(np.finfo(np.float32).max), show=False)
 
 
 # ---------------------------------------------------------------- files and command line
