@@ -27,7 +27,7 @@ from .learner import DataLoaders, model_device
 # %% auto #0
 __all__ = ['VOID_COLOR', 'trans_conv', 'conv_matrix', 'bilinear_kernel', 'check_mask', 'voc_split_names', 'read_voc_images',
            'label_to_rgb', 'show_segmentation', 'voc_rand_crop', 'VOCSegDataset', 'load_data_voc', 'fcn_resnet',
-           'seg_loss', 'seg_metrics', 'evaluate_segmentation', 'tile_starts', 'predict_tiled']
+           'seg_loss', 'seg_metrics', 'evaluate_segmentation', 'tile_starts', 'predict_tiled', 'TiledPredictor']
 
 # %% ../nbs/09_segmentation.ipynb #9fb978a1
 def _check_tensor(x, name: str, ndims: tuple) -> Tensor:
@@ -167,7 +167,10 @@ def show_segmentation(imgs: Sequence, *masks: Sequence, titles: Sequence[str] = 
         if len(ms) != len(imgs): raise ValueError(f"masks[{k}] has {len(ms)} masks but there are {len(imgs)} images")
     cols = 1 + len(masks)
     H, W = imgs[0].shape[-2:]
-    fig, axes = plt.subplots(len(imgs), cols, figsize=(size * cols * max(W / H, 0.6), size * len(imgs) + 0.3), squeeze=False)
+    present = sorted({int(v) for ms in masks for m in ms for v in torch.as_tensor(m).unique() if v != VOID})
+    n_leg = 0 if classes is None else math.ceil((len(present) + 1) / 6)          # legend rows, 6 entries each
+    fig_h = size * len(imgs) + 0.3 + 0.35 * n_leg
+    fig, axes = plt.subplots(len(imgs), cols, figsize=(size * cols * max(W / H, 0.6), fig_h), squeeze=False)
     for r, img in enumerate(imgs):
         show_image(img, ax=axes[r, 0])
         for k, ms in enumerate(masks):
@@ -177,11 +180,10 @@ def show_segmentation(imgs: Sequence, *masks: Sequence, titles: Sequence[str] = 
             show_image(label_to_rgb(m, colormap).numpy(), ax=axes[r, k + 1], interpolation='nearest')
     for c, t in enumerate(list(titles)[:cols]): axes[0, c].set_title(t)
     if classes is not None:
-        present = sorted({int(v) for ms in masks for m in ms for v in torch.as_tensor(m).unique() if v != VOID})
         handles = [plt.Rectangle((0, 0), 1, 1, color=np.array(colormap[c]) / 255) for c in present]
         handles.append(plt.Rectangle((0, 0), 1, 1, color=np.array(VOID_COLOR) / 255))
-        fig.legend(handles, [classes[c] for c in present] + ['void'], loc='lower center', ncol=len(handles), frameon=False)
-    fig.tight_layout(rect=(0, 0.06 if classes is not None else 0, 1, 1))
+        fig.legend(handles, [classes[c] for c in present] + ['void'], loc='lower center', ncol=min(len(handles), 6), frameon=False)
+    fig.tight_layout(rect=(0, 0.35 * n_leg / fig_h, 1, 1))
     return fig, axes
 
 # %% ../nbs/09_segmentation.ipynb #64434b44
@@ -295,8 +297,8 @@ def evaluate_segmentation(model: nn.Module, dl, num_classes: int) -> dict:
             preds = model(xb.to(device, non_blocking=True))
             for m in ms.values(): m.update(preds, yb.to(device, non_blocking=True))
             n += len(xb)
+        if n == 0: raise ValueError("dl yielded no batches")
         res = {k: m.compute().cpu() for k, m in ms.items()}                     # waits for the device: timing is real
-    if n == 0: raise ValueError("dl yielded no batches")
     truth, pred = res['confmat'].sum(1), res['confmat'].sum(0)
     iou = torch.where((truth + pred) > 0, res['iou'], torch.nan)
     return dict(pixel_acc=res['pixel_acc'].item(), miou=res['miou'].item(), iou=iou, truth_pixels=truth, pred_pixels=pred,
@@ -340,3 +342,13 @@ def predict_tiled(model: nn.Module, img: Tensor, tile: tuple[int, int], min_over
                 total[:, t:t + th, l:l + tw] += o
                 count[:, t:t + th, l:l + tw] += 1
     return (total / count)[:, :H, :W]
+
+# %% ../nbs/09_segmentation.ipynb #dd1bc5c8
+class TiledPredictor(nn.Module):
+    "`model` made to predict every image of a batch `(N, 3, H, W)`, of any size, with `predict_tiled` (its `tile`, `min_overlap`, `batch_size`)."
+    def __init__(self, model: nn.Module, tile: tuple[int, int], min_overlap: int = 0, batch_size: int = 8):
+        super().__init__()
+        self.model, self.tile, self.min_overlap, self.batch_size = model, tile, min_overlap, batch_size
+    def forward(self, x: Tensor) -> Tensor:
+        _check_tensor(x, 'x', (4,))
+        return torch.stack([predict_tiled(self.model, im, self.tile, self.min_overlap, self.batch_size) for im in x])

@@ -13,7 +13,8 @@ from course_lib.datasets import VOC_COLORMAP, VOID, save_voc_mask
 from course_lib.learner import DataLoaders, Learner, MetricsCB
 from course_lib.segment import (VOCSegDataset, bilinear_kernel, check_mask, conv_matrix, evaluate_segmentation,
                                 fcn_resnet, label_to_rgb, load_data_voc, predict_tiled, read_voc_images, seg_loss,
-                                seg_metrics, show_segmentation, tile_starts, trans_conv, voc_rand_crop, voc_split_names)
+                                seg_metrics, show_segmentation, tile_starts, trans_conv, voc_rand_crop, voc_split_names,
+                                TiledPredictor)
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -346,3 +347,19 @@ def test_show_segmentation_errors():
     with pytest.raises(ValueError, match=r'masks\[1\]\[0\] is'): show_segmentation([img], [m], [m[:4]])
     fig, axes = show_segmentation([img], [m], [m], classes=['background'])
     assert axes.shape == (1, 3)
+
+
+def test_tiled_predictor_scores_whole_images_of_any_size():
+    "evaluate_segmentation over (image, mask) pairs of different sizes through TiledPredictor equals scoring predict_tiled's argmax by hand."
+    torch.manual_seed(0)
+    m = nn.Conv2d(3, 3, 1)
+    imgs = [torch.randn(3, 20, 30), torch.randn(3, 33, 17)]
+    masks = [torch.randint(0, 3, im.shape[1:]) for im in imgs]
+    tp = TiledPredictor(m, (8, 8), 2)
+    ev = evaluate_segmentation(tp, ((im[None], mk[None]) for im, mk in zip(imgs, masks)), 3)
+    preds = torch.cat([predict_tiled(m, im, (8, 8), 2).argmax(0).flatten() for im in imgs])
+    truth = torch.cat([mk.flatten() for mk in masks])
+    assert ev['pixel_acc'] == pytest.approx((preds == truth).float().mean().item(), abs=1e-6)
+    assert ev['miou'] == pytest.approx(jaccard_score(truth.numpy(), preds.numpy(), average='macro'), abs=1e-6)
+    with pytest.raises(ValueError, match='x must have 4'): tp(imgs[0])
+    with pytest.raises(ValueError, match='no batches'): evaluate_segmentation(tp, [], 3)
