@@ -202,6 +202,9 @@ def test_dataset_and_loaders(tmp_path):
     xb, yb = next(iter(dls.train))
     assert xb.shape == (2, 3, 32, 32) and yb.shape == (2, 32, 32)
     assert len(dls.train) == 2                       # 5 images, batches of 2, last partial batch dropped
+    dls2 = load_data_voc(2, (32, 32), tmp_path, num_workers=2)     # full mode's worker processes
+    assert [tuple(b[0].shape) for b in dls2.valid] == [(2, 3, 32, 32)]
+    assert torch.equal(next(iter(dls2.valid))[1], torch.stack([val[0][1], val[1][1]]))   # same fixed crops in workers
     with pytest.raises(ValueError, match='crop_size'): VOCSegDataset(tmp_path, True, (32,))
     with pytest.raises(ValueError, match='larger than every image'): VOCSegDataset(tmp_path, True, (64, 64))
 
