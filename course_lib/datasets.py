@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import sys
 import tarfile
@@ -220,6 +221,7 @@ USER_AGENT = f'course_lib/{__version__} (+{REPO_URL})'
 DOWNLOAD_TIMEOUT = 30.0          # seconds to wait for the server (connect, or the next piece of data): `fetch`, `pretrained`
 DOWNLOAD_DEADLINE = 3 * 3600.0   # seconds for one whole download (VOC2012 is 2 GB)
 _BLOCK = 1 << 16
+_TIMEOUTS = (TimeoutError, socket.timeout)   # the same class since Python 3.10, not before
 
 def _check_url(url) -> str:
     if not isinstance(url, str): raise TypeError(f"url must be a string, got {type(url).__name__}")
@@ -236,7 +238,7 @@ def _blocks(r, url: str, timeout: float, deadline: float | None, start: float, g
             raise DownloadError(f"downloading {url} ran past its deadline of {deadline:g} s ({got[0]:,} bytes received); "
                                 f"the server sends too slowly")
         try: piece = read(_BLOCK - len(buf))
-        except TimeoutError as e:
+        except _TIMEOUTS as e:
             raise DownloadError(f"downloading {url} stalled: no data for {timeout:g} s after {got[0]:,} bytes") from e
         got[0] += len(piece)
         buf += piece
@@ -271,10 +273,10 @@ def download(url: str, dest: str | Path, checksum: str | None = None, timeout: f
         except http.client.IncompleteRead as e:
             raise DownloadError(f"downloading {url} broke off after {got[0]:,} bytes") from e
         except urllib.error.URLError as e:
-            if isinstance(e.reason, TimeoutError):
+            if isinstance(e.reason, _TIMEOUTS):
                 raise DownloadError(f"downloading {url} stalled: no answer within {timeout:g} s") from e
             raise DownloadError(f"cannot reach {url}: {e.reason}") from e
-        except TimeoutError as e:           # waiting for the status line or headers
+        except _TIMEOUTS as e:              # waiting for the status line or headers
             raise DownloadError(f"downloading {url} stalled: no answer within {timeout:g} s") from e
         except (ConnectionError, http.client.HTTPException) as e:
             raise DownloadError(f"downloading {url} broke off after {got[0]:,} bytes: {e!r}") from e
@@ -481,6 +483,7 @@ def _scene(rng: np.random.Generator, bank: list, size: tuple, max_objects: int) 
         objects.append((c, *box)); colors.append(color)
     return Scene(img, background, objects, colors)
 
+# %% ../nbs/01_datasets.ipynb #306d368f
 def _check_size(size, name: str = 'size', lo: int = 32) -> tuple[int, int]:
     if isinstance(size, (tuple, list)) and len(size) == 2:
         return check_int(size[0], f'{name}[0] (width)', lo=lo), check_int(size[1], f'{name}[1] (height)', lo=lo)
@@ -551,7 +554,7 @@ def save_voc_mask(mask: np.ndarray, dest: str | Path) -> Path:
 
 def read_voc_mask(path: str | Path) -> np.ndarray:
     "Class indices (`uint8`, H x W) of a VOC mask: a palette PNG as VOC ships it, or an RGB picture in VOC's colours."
-    path = Path(path)
+    path = _check_path(path, 'path')
     if not path.is_file(): raise FileNotFoundError(f"path: mask file {path} not found")
     try:
         with Image.open(path) as img:
@@ -570,7 +573,9 @@ def read_voc_mask(path: str | Path) -> np.ndarray:
 
 def segmentation_classes(path: str | Path) -> list[str]:
     "Class names of a segmentation set in VOC's layout: `classes.txt` when present (the stand-in), else `VOC_CLASSES`."
-    f = Path(path) / 'classes.txt'
+    path = _check_path(path, 'path')
+    if not path.is_dir(): raise FileNotFoundError(f"path: {path} is not a folder in VOC's layout")
+    f = path / 'classes.txt'
     return f.read_text().splitlines() if f.exists() else list(VOC_CLASSES)
 
 # %% ../nbs/01_datasets.ipynb #86c2d8d2
@@ -666,6 +671,7 @@ def is_fallback(path: str | Path) -> bool:
     mark = folder / _MARK
     return mark.exists() and mark.read_text().startswith('fallback')
 
+# %% ../nbs/01_datasets.ipynb #123693d6
 def _complete(folder: Path) -> bool: return (folder / _MARK).exists()
 
 def _cached_url(folder: Path) -> str | None:
@@ -720,6 +726,7 @@ def _fill_real(name: str, src: Source, show: bool):
         (tmp / '.source').write_text(f"{src.url}\n{mark_hash}\n")
     return fill
 
+# %% ../nbs/01_datasets.ipynb #9fd1cc8b
 def fetch(name: str, force: bool = False, fallback: bool = True, show: bool = True) -> Path:
     "Path to dataset `name`: cached, else downloaded and verified, else (offline or on any download failure) an announced stand-in."
     _source(name)

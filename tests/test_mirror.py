@@ -58,11 +58,11 @@ def test_mnist_sample(via_mirror):
     path = fetch('mnist_sample', show=False)
     assert not is_fallback(path) and (path / '.source').read_text().startswith(via_mirror.url)
     x, y = image_folder_xy(path / 'train', ['3', '7'])
-    assert x.shape == (60, 28, 28) and y.tolist() == [0] * 30 + [1] * 30 and 0 <= x.min() and x.max() == 1
+    assert x.shape == (200, 28, 28) and y.tolist() == [0] * 100 + [1] * 100 and 0 <= x.min() and x.max() == 1
     xv, _ = image_folder_xy(path / 'valid', ['3', '7'])
-    assert xv.shape == (20, 28, 28)
+    assert xv.shape == (50, 28, 28)
     rows = (path / 'labels.csv').read_text().splitlines()
-    assert rows[0] == 'name,label' and len(rows) == 81
+    assert rows[0] == 'name,label' and len(rows) == 251
     assert all((path / r.split(',')[0]).is_file() and r.endswith(',1') == ('/7/' in r) for r in rows[1:])
 
 
@@ -91,10 +91,10 @@ def test_banana(via_mirror):
     path = fetch('banana', show=False)
     assert not is_fallback(path)
     X, Y = read_data_bananas(path, is_train=True)
-    assert X.shape == (40, 3, 256, 256) and Y.shape == (40, 1, 5) and (Y[..., 0] == 0).all()
+    assert X.shape == (400, 3, 256, 256) and Y.shape == (400, 1, 5) and (Y[..., 0] == 0).all()
     assert ((Y[..., 1:] >= 0) & (Y[..., 1:] <= 1)).all() and (Y[..., 3] > Y[..., 1]).all()
     Xv, _ = read_data_bananas(path, is_train=False, size=64)
-    assert Xv.shape == (10, 3, 64, 64) and detection_classes(path) == ['banana']
+    assert Xv.shape == (100, 3, 64, 64) and detection_classes(path) == ['banana']
 
 
 def test_voc2012(via_mirror):
