@@ -249,11 +249,13 @@ def headline(lesson: str, **figures) -> dict:
     return clean
 
 # %% ../nbs/00_core.ipynb #b94943a2
-def progress(it: Iterable, total: int | None = None, show: bool = True, **kwargs):
-    "Wrap `it` in a progress bar (fastprogress) unless `show` is False."
+def progress(it: Iterable, total: int | None = None, show: bool = True, comment: str = '', **kwargs):
+    "Wrap `it` in a progress bar (fastprogress) unless `show` is False; `comment` is shown beside the bar."
     if not isinstance(it, Iterable): raise TypeError(f"it must be an iterable, got {type(it).__name__}")
     if not show: return it
-    return progress_bar(it, total=total, **kwargs)
+    bar = progress_bar(it, total=total, **kwargs)   # the notebook bar takes `comment=`, the console bar does not
+    if comment: bar.comment = comment
+    return bar
 
 # %% ../nbs/00_core.ipynb #79faa3bb
 def to_hwc(img) -> np.ndarray:
