@@ -34,6 +34,8 @@ import course_lib.featviz as FV
 import course_lib.finetune as FT
 import course_lib.learner as L
 import course_lib.mnist as M
+import course_lib.segment as SEG
+import course_lib.ssd as SSD
 import course_lib.style as S
 
 # kinds of bad input (the closing note counts the cases of each)
@@ -83,6 +85,13 @@ class TinyVGG(nn.Module):
                                       nn.Conv2d(4, 4, 3, padding=1), nn.ReLU())
 
 
+class FakeResNet(nn.Module):
+    "Just enough of a torchvision ResNet (an avgpool and a Linear fc) for fcn_resnet."
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.avgpool, self.fc = nn.Conv2d(3, 2, 1), nn.AdaptiveAvgPool2d(1), nn.Linear(2, 3)
+
+
 @pytest.fixture(scope='module')
 def F(tmp_path_factory):
     "Small files, folders and models every case may use (made once)."
@@ -126,6 +135,29 @@ def F(tmp_path_factory):
     f.bad_boxes = torch.tensor([[0., 0., 2., 2.], [3., 1., 1., 3.]])                    # x2 < x1
     f.anchors = A.multibox_prior(torch.zeros(1, 1, 2, 2), [0.5], [1.0])[0]
     f.history = [dict(step=0, content=1., style=1., tv=1., total=3.)]
+    # banana-layout detection sets (lesson 07): fine, a truncated image, a 16-bit image, a label with x2 < x1
+    for name, bad in (('ok', None), ('trunc', 'truncated'), ('deep', 'gray16'), ('order', 'order')):
+        for split in ('bananas_train', 'bananas_val'):
+            d = root / 'banana' / name / split
+            _png(d / 'images' / '0.png', rng.integers(0, 255, (16, 16, 3), dtype=np.uint8))
+            row = '0.png,0,2,2,10,10' if bad != 'order' else '0.png,0,10,2,2,10'
+            (d / 'label.csv').write_text('img_name,label,xmin,ymin,xmax,ymax\n' + row + '\n')
+            if bad == 'truncated': _truncated(d / 'images' / '0.png')
+            if bad == 'gray16': Image.fromarray(np.full((16, 16), 40000, np.uint16)).save(d / 'images' / '0.png')
+    f.banana = root / 'banana'
+    # VOC-layout segmentation sets (lesson 09): fine, and one with a truncated photo
+    for name in ('ok', 'trunc'):
+        d = root / 'voc' / name
+        for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'): (d / sub).mkdir(parents=True)
+        Image.fromarray(rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)).save(d / 'JPEGImages' / 'a.jpg')
+        D.save_voc_mask(np.zeros((12, 16), np.uint8), d / 'SegmentationClass' / 'a.png')
+        for split in ('train', 'val'): (d / 'ImageSets' / 'Segmentation' / f'{split}.txt').write_text('a\n')
+        (d / 'classes.txt').write_text('background\nthing\n')
+        if name == 'trunc': (d / 'JPEGImages' / 'a.jpg').write_bytes((d / 'JPEGImages' / 'a.jpg').read_bytes()[:300])
+    f.voc = root / 'voc'
+    f.ssd = SSD.TinySSD(1, channels=(2, 2, 2, 2))
+    f.fake_resnet = FakeResNet()
+    f.seg_net = nn.Conv2d(3, 2, 1)
     return f
 
 
@@ -711,6 +743,143 @@ CASES = [
     case(RANGE, 'featviz.parse_channels-reversed', lambda F: FV.parse_channels('5-2'), ValueError, 'channels'),
     case(HUGE, 'featviz.parse_channels-huge', lambda F: FV.parse_channels('0-99999999999'), ValueError, 'channels', 'max_count'),
     case(RANGE, 'featviz.parse_channels-max_count', lambda F: FV.parse_channels('0', max_count=0), ValueError, 'max_count'),
+    # ------------------------------------------------------------------------------------------------------ ssd
+    case(TYPE, 'ssd.detection_classes', lambda F: SSD.detection_classes(5), TypeError, 'path'),
+    case(TYPE, 'ssd.read_data_bananas-path', lambda F: SSD.read_data_bananas(5), TypeError, 'path'),
+    case(TYPE, 'ssd.read_data_bananas-is_train', lambda F: SSD.read_data_bananas(F.banana / 'ok', is_train='yes'), TypeError, 'is_train'),
+    case(RANGE, 'ssd.read_data_bananas-size', lambda F: SSD.read_data_bananas(F.banana / 'ok', size=4), ValueError, 'size'),
+    case(RANGE, 'ssd.read_data_bananas-n', lambda F: SSD.read_data_bananas(F.banana / 'ok', n=0), ValueError, 'n'),
+    case(MISSING, 'ssd.read_data_bananas-missing', lambda F: SSD.read_data_bananas(F.empty_dir), FileNotFoundError, 'path', 'label.csv'),
+    case(UNREADABLE, 'ssd.read_data_bananas-truncated', lambda F: SSD.read_data_bananas(F.banana / 'trunc'), OSError, '0.png'),
+    case(MODE, 'ssd.read_data_bananas-16bit', lambda F: SSD.read_data_bananas(F.banana / 'deep'), ValueError, '0.png', 'I;16'),
+    case(ORDER, 'ssd.read_data_bananas-x2<x1', lambda F: SSD.read_data_bananas(F.banana / 'order'), ValueError, 'label.csv', 'xmin <= xmax'),
+    case(HUGE, 'ssd.read_data_bananas-huge', lambda F: SSD.read_data_bananas(F.banana / 'ok', size=100_000), ValueError, 'size', 'GB'),
+    case(MISSING, 'ssd.BananasDataset-missing', lambda F: SSD.BananasDataset(F.empty_dir), FileNotFoundError, 'label.csv'),
+    case(TYPE, 'ssd.DetectionBatches-dataset', lambda F: SSD.DetectionBatches([1, 2], 2), TypeError, 'dataset'),
+    case(RANGE, 'ssd.DetectionBatches-batch_size', lambda F: SSD.DetectionBatches(SSD.BananasDataset(F.banana / 'ok'), 0), ValueError, 'batch_size'),
+    case(TYPE, 'ssd.DetectionBatches-shuffle', lambda F: SSD.DetectionBatches(SSD.BananasDataset(F.banana / 'ok'), 1, shuffle='yes'), TypeError, 'shuffle'),
+    case(UNKNOWN, 'ssd.DetectionBatches-device', lambda F: SSD.DetectionBatches(SSD.BananasDataset(F.banana / 'ok'), 1, device='gpu'), ValueError, 'device'),
+    case(RANGE, 'ssd.load_data_bananas-batch_size', lambda F: SSD.load_data_bananas(0, F.banana / 'ok'), ValueError, 'batch_size'),
+    case(RANGE, 'ssd.load_data_bananas-seed', lambda F: SSD.load_data_bananas(2, F.empty_dir, seed=-1), ValueError, 'seed'),
+    case(UNKNOWN, 'ssd.load_data_bananas-device', lambda F: SSD.load_data_bananas(2, F.empty_dir, device='gpu'), ValueError, 'device'),
+    case(TYPE, 'ssd.show_detection_grid-imgs', lambda F: SSD.show_detection_grid([torch.zeros(3, 8, 8)], [torch.zeros(0, 5)]), TypeError, 'imgs'),
+    case(SHAPE, 'ssd.show_detection_grid-boxes', lambda F: SSD.show_detection_grid(torch.zeros(2, 3, 8, 8), [torch.zeros(0, 5)]), ValueError, 'boxes'),
+    case(SHAPE, 'ssd.show_detection_grid-rows', lambda F: SSD.show_detection_grid(torch.zeros(1, 3, 8, 8), [torch.zeros(2, 4)]), ValueError, 'boxes'),
+    case(RANGE, 'ssd.cls_predictor', lambda F: SSD.cls_predictor(0, 1, 1), ValueError, 'num_inputs'),
+    case(RANGE, 'ssd.bbox_predictor', lambda F: SSD.bbox_predictor(1, 0), ValueError, 'num_anchors'),
+    case(TYPE, 'ssd.flatten_pred-type', lambda F: SSD.flatten_pred([[1.]]), TypeError, 'pred'),
+    case(SHAPE, 'ssd.flatten_pred-3d', lambda F: SSD.flatten_pred(torch.zeros(1, 2, 3)), ValueError, 'pred'),
+    case(EMPTY, 'ssd.concat_preds-empty', lambda F: SSD.concat_preds([]), ValueError, 'preds'),
+    case(TYPE, 'ssd.concat_preds-tensor', lambda F: SSD.concat_preds(torch.zeros(1, 2, 2, 2)), TypeError, 'preds'),
+    case(RANGE, 'ssd.down_sample_blk', lambda F: SSD.down_sample_blk(0, 2), ValueError, 'in_channels'),
+    case(HUGE, 'ssd.down_sample_blk-huge', lambda F: SSD.down_sample_blk(3, 100_000), ValueError, 'out_channels', 'GB'),
+    case(EMPTY, 'ssd.base_net-empty', lambda F: SSD.base_net(()), ValueError, 'channels'),
+    case(TYPE, 'ssd.base_net-str', lambda F: SSD.base_net('16'), TypeError, 'channels'),
+    case(RANGE, 'ssd.get_blk', lambda F: SSD.get_blk(5), ValueError, 'i'),
+    case(TYPE, 'ssd.blk_forward-X', lambda F: SSD.blk_forward([[1.]], nn.Identity(), [0.5], [1.], nn.Identity(), nn.Identity()), TypeError, 'X'),
+    case(RANGE, 'ssd.TinySSD-num_classes', lambda F: SSD.TinySSD(0), ValueError, 'num_classes'),
+    case(SHAPE, 'ssd.TinySSD-sizes', lambda F: SSD.TinySSD(1, sizes=SSD.SSD_SIZES[:4]), ValueError, 'sizes'),
+    case(RANGE, 'ssd.TinySSD-negative-size', lambda F: SSD.TinySSD(1, sizes=((-0.2, 0.3),) * 5), ValueError, 'sizes[0]'),
+    case(RANGE, 'ssd.TinySSD-forward-small', lambda F: F.ssd(torch.zeros(1, 3, 32, 32)), ValueError, 'X'),
+    case(DTYPE, 'ssd.TinySSD-forward-uint8', lambda F: F.ssd(torch.zeros(1, 3, 64, 64, dtype=torch.uint8)), TypeError, 'X'),
+    case(SHAPE, 'ssd.TinySSD.anchors_for', lambda F: F.ssd.anchors_for([(2, 2)], 'cpu'), ValueError, 'shapes'),
+    case(DTYPE, 'ssd.calc_loss-int', lambda F: SSD.calc_loss(torch.zeros(1, 2, 2, dtype=torch.long), torch.zeros(1, 2, dtype=torch.long),
+         torch.zeros(1, 8), torch.zeros(1, 8), torch.zeros(1, 8)), TypeError, 'cls_preds'),
+    case(SHAPE, 'ssd.calc_loss-shapes', lambda F: SSD.calc_loss(torch.zeros(1, 2, 2), torch.zeros(1, 3, dtype=torch.long),
+         torch.zeros(1, 8), torch.zeros(1, 8), torch.zeros(1, 8)), ValueError, 'cls_labels'),
+    case(RANGE, 'ssd.calc_loss-neg_ratio', lambda F: SSD.calc_loss(torch.zeros(1, 2, 2), torch.zeros(1, 2, dtype=torch.long),
+         torch.zeros(1, 8), torch.zeros(1, 8), torch.zeros(1, 8), neg_ratio=0), ValueError, 'neg_ratio'),
+    case(SHAPE, 'ssd.class_error', lambda F: SSD.class_error(torch.zeros(1, 2, 2), torch.zeros(1, 3, dtype=torch.long)), ValueError, 'cls_labels'),
+    case(SHAPE, 'ssd.bbox_mae', lambda F: SSD.bbox_mae(torch.zeros(1, 8), torch.zeros(1, 4), torch.zeros(1, 8)), ValueError, 'bbox_labels'),
+    case(DTYPE, 'ssd.ssd_targets-anchors', lambda F: SSD.ssd_targets(torch.zeros(4, 4, dtype=torch.long), torch.zeros(1, 1, 5)), TypeError, 'anchors'),
+    case(SHAPE, 'ssd.ssd_targets-labels', lambda F: SSD.ssd_targets(F.anchors, torch.zeros(1, 1, 4)), ValueError, 'labels'),
+    case(DTYPE, 'ssd.ssd_targets-dtypes', lambda F: SSD.ssd_targets(F.anchors, torch.zeros(1, 1, 5, dtype=torch.float64)), TypeError, 'labels'),
+    case(RANGE, 'ssd.ssd_targets-threshold', lambda F: SSD.ssd_targets(F.anchors, torch.zeros(1, 1, 5), iou_threshold=2), ValueError, 'iou_threshold'),
+    case(TYPE, 'ssd.ssd_loss', lambda F: SSD.ssd_loss(5, torch.zeros(1, 1, 5)), TypeError, 'preds'),
+    case(TYPE, 'ssd.host_syncs', lambda F: SSD.host_syncs(5), TypeError, 'fn'),
+    case(TYPE, 'ssd.device_syncs', lambda F: SSD.device_syncs(5), TypeError, 'found'),
+    case(SHAPE, 'ssd.decode_batch-2d', lambda F: SSD.decode_batch(torch.zeros(4, 2), torch.zeros(1, 16), F.anchors), ValueError, 'cls_preds'),
+    case(SHAPE, 'ssd.decode_batch-bbox', lambda F: SSD.decode_batch(torch.zeros(1, 4, 2), torch.zeros(1, 15), F.anchors), ValueError, 'bbox_preds'),
+    case(NONFINITE, 'ssd.decode_batch-nan', lambda F: SSD.decode_batch(torch.full((1, 4, 2), float('nan')), torch.zeros(1, 16), F.anchors),
+         ValueError, 'cls_preds'),
+    case(RANGE, 'ssd.decode_batch-top_k', lambda F: SSD.decode_batch(torch.zeros(1, 4, 2), torch.zeros(1, 16), F.anchors, pre_nms_top_k=0),
+         ValueError, 'pre_nms_top_k'),
+    case(HUGE, 'ssd.decode_batch-huge', lambda F: SSD.decode_batch(torch.zeros(1, 1, 2).expand(64, 20_000, 2), torch.zeros(1, 1).expand(64, 80_000),
+         F.anchors[:1].expand(20_000, 4), pre_nms_top_k=20_000), ValueError, 'pre_nms_top_k', 'GB'),
+    case(TYPE, 'ssd.detect-net', lambda F: SSD.detect(5, torch.zeros(1, 3, 64, 64)), TypeError, 'net'),
+    case(RANGE, 'ssd.detect-threshold', lambda F: SSD.detect(F.ssd, torch.zeros(1, 3, 64, 64), threshold=2), ValueError, 'threshold'),
+    case(DTYPE, 'ssd.detect-X', lambda F: SSD.detect(F.ssd, torch.zeros(1, 3, 64, 64, dtype=torch.uint8)), TypeError, 'X'),
+    case(RANGE, 'ssd.DetectionScores-neg_ratio', lambda F: SSD.DetectionScores(neg_ratio=-1), ValueError, 'neg_ratio'),
+    case(TYPE, 'ssd.DetectionScores-with_map', lambda F: SSD.DetectionScores(with_map='yes'), TypeError, 'with_map'),
+    case(TYPE, 'ssd.DetectionScores.update', lambda F: SSD.DetectionScores(with_map=False).update(5, torch.zeros(1, 1, 5)), TypeError, 'preds'),
+    case(EMPTY, 'ssd.DetectionScores.compute', lambda F: SSD.DetectionScores(with_map=False).compute(), ValueError, 'no batch'),
+    case(TYPE, 'ssd.evaluate_ssd-net', lambda F: SSD.evaluate_ssd(5, []), TypeError, 'net'),
+    case(TYPE, 'ssd.evaluate_ssd-data', lambda F: SSD.evaluate_ssd(F.ssd, 5), TypeError, 'data_iter'),
+    case(EMPTY, 'ssd.evaluate_ssd-empty', lambda F: SSD.evaluate_ssd(F.ssd, [], with_map=False), ValueError, 'data_iter'),
+    case(RANGE, 'ssd.DetectionMetricsCB', lambda F: SSD.DetectionMetricsCB(map_every=0), ValueError, 'map_every'),
+    case(TYPE, 'ssd.ssd_learner-net', lambda F: SSD.ssd_learner(5, []), TypeError, 'net'),
+    case(RANGE, 'ssd.ssd_learner-lr', lambda F: SSD.ssd_learner(F.ssd, [], lr=0), ValueError, 'lr'),
+    case(TYPE, 'ssd.ssd_learner-show', lambda F: SSD.ssd_learner(F.ssd, [], show='no'), TypeError, 'show'),
+    case(RANGE, 'ssd.train_ssd-epochs', lambda F: SSD.train_ssd(F.ssd, [], [], 0), ValueError, 'epochs'),
+    # -------------------------------------------------------------------------------------------------- segment
+    case(TYPE, 'segment.trans_conv-X', lambda F: SEG.trans_conv([[1.]], torch.ones(2, 2)), TypeError, 'X'),
+    case(SHAPE, 'segment.trans_conv-1d', lambda F: SEG.trans_conv(torch.ones(3), torch.ones(2, 2)), ValueError, 'X'),
+    case(SHAPE, 'segment.trans_conv-pair', lambda F: SEG.trans_conv(torch.ones(2, 3, 3), torch.ones(2, 2)), ValueError, 'K'),
+    case(RANGE, 'segment.trans_conv-stride', lambda F: SEG.trans_conv(torch.ones(2, 2), torch.ones(2, 2), stride=0), ValueError, 'stride'),
+    case(RANGE, 'segment.trans_conv-padding', lambda F: SEG.trans_conv(torch.ones(2, 2), torch.ones(2, 2), padding=2), ValueError, 'padding'),
+    case(EMPTY, 'segment.trans_conv-empty', lambda F: SEG.trans_conv(torch.ones(0, 2), torch.ones(2, 2)), ValueError, 'empty'),
+    case(HUGE, 'segment.trans_conv-huge', lambda F: SEG.trans_conv(torch.ones(3, 3), torch.ones(2, 2), stride=100_000), ValueError, 'stride', 'GB'),
+    case(TYPE, 'segment.conv_matrix-in_shape', lambda F: SEG.conv_matrix(torch.ones(2, 2), 5), TypeError, 'in_shape'),
+    case(SHAPE, 'segment.conv_matrix-in_shape-len', lambda F: SEG.conv_matrix(torch.ones(2, 2), (4,)), ValueError, 'in_shape'),
+    case(RANGE, 'segment.conv_matrix-kernel', lambda F: SEG.conv_matrix(torch.ones(5, 5), (3, 3)), ValueError, 'K'),
+    case(HUGE, 'segment.conv_matrix-huge', lambda F: SEG.conv_matrix(torch.ones(2, 2), (2000, 2000)), ValueError, 'in_shape', 'GB'),
+    case(RANGE, 'segment.bilinear_kernel', lambda F: SEG.bilinear_kernel(0, 1, 4), ValueError, 'in_channels'),
+    case(HUGE, 'segment.bilinear_kernel-huge', lambda F: SEG.bilinear_kernel(100_000, 100_000, 4), ValueError, 'GB'),
+    case(DTYPE, 'segment.check_mask-float', lambda F: SEG.check_mask(torch.zeros(2, 2), 3), TypeError, 'mask'),
+    case(RANGE, 'segment.check_mask-values', lambda F: SEG.check_mask(torch.full((2, 2), 7), 3), ValueError, 'mask', '7'),
+    case(RANGE, 'segment.check_mask-num_classes', lambda F: SEG.check_mask(torch.zeros(2, 2, dtype=torch.long), 300), ValueError, 'num_classes'),
+    case(TYPE, 'segment.voc_split_names-type', lambda F: SEG.voc_split_names(5), TypeError, 'voc_dir'),
+    case(MISSING, 'segment.voc_split_names-missing', lambda F: SEG.voc_split_names(F.empty_dir), FileNotFoundError, 'voc_dir', 'train.txt'),
+    case(TYPE, 'segment.read_voc_images-is_train', lambda F: SEG.read_voc_images(F.voc / 'ok', is_train='yes'), TypeError, 'is_train'),
+    case(RANGE, 'segment.read_voc_images-n', lambda F: SEG.read_voc_images(F.voc / 'ok', n=0), ValueError, 'n'),
+    case(UNREADABLE, 'segment.read_voc_images-truncated', lambda F: SEG.read_voc_images(F.voc / 'trunc'), OSError, 'a.jpg'),
+    case(TYPE, 'segment.label_to_rgb-type', lambda F: SEG.label_to_rgb([[0]]), TypeError, 'mask'),
+    case(DTYPE, 'segment.label_to_rgb-float', lambda F: SEG.label_to_rgb(torch.zeros(2, 2)), TypeError, 'mask'),
+    case(EMPTY, 'segment.show_segmentation-empty', lambda F: SEG.show_segmentation([]), ValueError, 'imgs'),
+    case(TYPE, 'segment.show_segmentation-type', lambda F: SEG.show_segmentation(5), TypeError, 'imgs'),
+    case(SHAPE, 'segment.show_segmentation-masks', lambda F: SEG.show_segmentation([torch.zeros(3, 4, 4)], []), ValueError, 'masks[0]'),
+    case(RANGE, 'segment.show_segmentation-size', lambda F: SEG.show_segmentation([torch.zeros(3, 4, 4)], size=0), ValueError, 'size'),
+    case(SHAPE, 'segment.voc_rand_crop-mask', lambda F: SEG.voc_rand_crop(torch.zeros(3, 4, 4), torch.zeros(4, 5), 2, 2), ValueError, 'mask'),
+    case(RANGE, 'segment.voc_rand_crop-too-big', lambda F: SEG.voc_rand_crop(torch.zeros(3, 4, 4), torch.zeros(4, 4), 8, 2), ValueError, 'crop'),
+    case(RANGE, 'segment.voc_rand_crop-height', lambda F: SEG.voc_rand_crop(torch.zeros(3, 4, 4), torch.zeros(4, 4), 0, 2), ValueError, 'height'),
+    case(TYPE, 'segment.VOCSegDataset-crop_size', lambda F: SEG.VOCSegDataset(F.voc / 'ok', True, 5), TypeError, 'crop_size'),
+    case(RANGE, 'segment.VOCSegDataset-crop_size-0', lambda F: SEG.VOCSegDataset(F.voc / 'ok', True, (0, 4)), ValueError, 'crop_size[0]'),
+    case(TYPE, 'segment.VOCSegDataset-is_train', lambda F: SEG.VOCSegDataset(F.voc / 'ok', 'val', (4, 4)), TypeError, 'is_train'),
+    case(RANGE, 'segment.VOCSegDataset-too-big', lambda F: SEG.VOCSegDataset(F.voc / 'ok', True, (400, 400)), ValueError, 'crop_size'),
+    case(RANGE, 'segment.load_data_voc-batch_size', lambda F: SEG.load_data_voc(0, (4, 4), F.voc / 'ok'), ValueError, 'batch_size'),
+    case(TYPE, 'segment.load_data_voc-crop_size', lambda F: SEG.load_data_voc(2, 4), TypeError, 'crop_size'),
+    case(RANGE, 'segment.load_data_voc-n_train', lambda F: SEG.load_data_voc(2, (4, 4), n_train=0), ValueError, 'n_train'),
+    case(TYPE, 'segment.fcn_resnet-resnet', lambda F: SEG.fcn_resnet(nn.Linear(2, 2), 3), TypeError, 'resnet'),
+    case(RANGE, 'segment.fcn_resnet-num_classes', lambda F: SEG.fcn_resnet(F.fake_resnet, 1), ValueError, 'num_classes'),
+    case(RANGE, 'segment.fcn_resnet-upsample', lambda F: SEG.fcn_resnet(F.fake_resnet, 3, upsample=3), ValueError, 'upsample'),
+    case(HUGE, 'segment.fcn_resnet-huge', lambda F: SEG.fcn_resnet(F.fake_resnet, 5000), ValueError, 'num_classes', 'GB'),
+    case(DTYPE, 'segment.seg_loss-preds', lambda F: SEG.seg_loss(torch.zeros(1, 2, 2, 2, dtype=torch.long), torch.zeros(1, 2, 2, dtype=torch.long)),
+         TypeError, 'preds'),
+    case(DTYPE, 'segment.seg_loss-target', lambda F: SEG.seg_loss(torch.zeros(1, 2, 2, 2), torch.zeros(1, 2, 2)), TypeError, 'target'),
+    case(SHAPE, 'segment.seg_loss-shapes', lambda F: SEG.seg_loss(torch.zeros(1, 2, 2, 2), torch.zeros(1, 3, 2, dtype=torch.long)), ValueError, 'target'),
+    case(RANGE, 'segment.seg_metrics', lambda F: SEG.seg_metrics(1), ValueError, 'num_classes'),
+    case(TYPE, 'segment.evaluate_segmentation-model', lambda F: SEG.evaluate_segmentation(5, [], 3), TypeError, 'model'),
+    case(TYPE, 'segment.evaluate_segmentation-dl', lambda F: SEG.evaluate_segmentation(F.seg_net, 5, 3), TypeError, 'dl'),
+    case(EMPTY, 'segment.evaluate_segmentation-empty', lambda F: SEG.evaluate_segmentation(F.seg_net, [], 3), ValueError, 'dl'),
+    case(RANGE, 'segment.tile_starts-length', lambda F: SEG.tile_starts(0, 1), ValueError, 'length'),
+    case(RANGE, 'segment.tile_starts-tile', lambda F: SEG.tile_starts(4, 8), ValueError, 'tile'),
+    case(RANGE, 'segment.tile_starts-overlap', lambda F: SEG.tile_starts(8, 4, min_overlap=4), ValueError, 'min_overlap'),
+    case(DTYPE, 'segment.predict_tiled-img', lambda F: SEG.predict_tiled(F.seg_net, torch.zeros(3, 8, 8, dtype=torch.uint8), (4, 4)), TypeError, 'img'),
+    case(TYPE, 'segment.predict_tiled-tile', lambda F: SEG.predict_tiled(F.seg_net, torch.zeros(3, 8, 8), 4), TypeError, 'tile'),
+    case(RANGE, 'segment.predict_tiled-tile-0', lambda F: SEG.predict_tiled(F.seg_net, torch.zeros(3, 8, 8), (0, 4)), ValueError, 'tile[0]'),
+    case(TYPE, 'segment.TiledPredictor-model', lambda F: SEG.TiledPredictor(5, (4, 4)), TypeError, 'model'),
+    case(SHAPE, 'segment.TiledPredictor-tile', lambda F: SEG.TiledPredictor(F.seg_net, (4,)), ValueError, 'tile'),
+    case(RANGE, 'segment.TiledPredictor-overlap', lambda F: SEG.TiledPredictor(F.seg_net, (4, 4), min_overlap=4), ValueError, 'min_overlap'),
     # ------------------------------------------------------------------------------------------------------ cli
     case(TYPE, 'cli.skip_flags-quick', lambda F: CLI.skip_flags('yes', False), TypeError, 'quick'),
     case(TYPE, 'cli.cell_flags', lambda F: CLI.cell_flags(5), TypeError, 'source'),
@@ -779,7 +948,7 @@ def test_every_public_function_has_a_row():
     import inspect
     labels = ' '.join(p.id for p in CASES)
     missing = []
-    for mod in (C, D, M, CNN, L, FT, A, S, FV, CLI):
+    for mod in (C, D, M, CNN, L, FT, A, SSD, SEG, S, FV, CLI):
         short = mod.__name__.split('.')[-1]
         for name in mod.__all__:
             obj = getattr(mod, name)
@@ -802,6 +971,7 @@ _NOT_TABLED = {
     'Callback': 'base class; its subclasses have rows',
     'SlowRunWarning': 'a warning class',
     'LessonError': 'an exception class',
+    'SYNC_OPS': 'a constant',
     'OfflineFallbackWarning': 'a warning class',
 }
 
@@ -853,6 +1023,8 @@ def _dtype_cases():
         ('style.tv_loss', LOW, lambda d: (S.tv_loss(big.to(d)), S.tv_loss(big.to(d).double())), 2e-2),
         ('featviz.gaussian_blur', LOW, lambda d: (FV.gaussian_blur(imgs[:, None].to(d), 1.), FV.gaussian_blur(imgs[:, None].to(d).double(), 1.)), 2e-2),
         ('featviz.diversity_loss', LOW, lambda d: (FV.diversity_loss(big[:, :, :6, :6].to(d) * 3), FV.diversity_loss(big[:, :, :6, :6].to(d).double() * 3)), 1e-3),
+        ('segment.trans_conv', LOW, lambda d: (SEG.trans_conv(imgs[:2].to(d), torch.ones(2, 3, 4, 4).to(d), 2, 1),
+                                               TF.conv_transpose2d(imgs[:2].to(d).double()[None], torch.ones(2, 3, 4, 4).double(), stride=2, padding=1)[0]), 2e-2),
         ('featviz.affine', LOW, lambda d: (FV.affine(imgs[:, None].to(d), 10), FV.affine(imgs[:, None].to(d).double(), 10)), 2e-2),
         ('finetune.denormalize', LOW, lambda d: (FT.denormalize(big[0, :3].to(d) / 80), FT.denormalize(big[0, :3].to(d).double() / 80)), 1e-2),
         ('core.to_hwc-int-rgb', (torch.int16, torch.int32, torch.int64), lambda d: (
