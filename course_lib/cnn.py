@@ -255,13 +255,13 @@ def digit_loaders(path, bs: int, n_train: int | None = None, classes: Sequence |
     return dls[0], dls[1]
 
 # %% ../nbs/03_cnn_basics.ipynb #ae8ef384
-def accuracy(logits: Tensor, targets: Tensor) -> float:
-    "Share of rows of `logits` `(N, C)` whose largest score is at the class index in `targets` `(N,)`."
+def accuracy(logits: Tensor, targets: Tensor) -> Tensor:
+    "Share of rows of `logits` `(N, C)` whose largest score is at the class index in `targets` `(N,)`, as a 0-d tensor on `logits`' device (reading it back to Python is left to the caller)."
     if logits.ndim != 2: raise ValueError(f"logits must be (N, C), got shape {tuple(logits.shape)}")
     if targets.shape != logits.shape[:1]:
         raise ValueError(f"targets must be (N,) = {tuple(logits.shape[:1])} to match logits, got shape {tuple(targets.shape)}")
     if len(targets) == 0: raise ValueError("logits and targets are empty")
-    return (logits.argmax(1) == targets.to(logits.device)).float().mean().item()
+    return (logits.argmax(1) == targets.to(logits.device)).float().mean()
 
 # %% ../nbs/03_cnn_basics.ipynb #caf492a3
 def _default_opt(params, lr: float): return torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
@@ -275,7 +275,7 @@ def evaluate(model: nn.Module, dl, loss_func: Callable = F.cross_entropy, device
         for xb, yb in dl:
             xb, yb = xb.to(device), yb.to(device)
             out = model(xb)
-            tot_loss += loss_func(out, yb).item() * len(xb); tot_acc += accuracy(out, yb) * len(xb); n += len(xb)
+            tot_loss += loss_func(out, yb).item() * len(xb); tot_acc += accuracy(out, yb).item() * len(xb); n += len(xb)
     if n == 0: raise ValueError("dl yielded no batches")
     return tot_loss / n, tot_acc / n
 
