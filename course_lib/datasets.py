@@ -5,6 +5,8 @@
 # %% ../nbs/01_datasets.ipynb #c045da5c
 from __future__ import annotations
 
+import colorsys
+import csv
 import hashlib
 import http.client
 import os
@@ -17,20 +19,23 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 from torch import nn
 
-from .core import cfg, progress
+from .core import cfg, check_int, progress, save_atomic
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError',
-           'ChecksumError', 'PretrainedUnavailable', 'OfflineFallbackWarning', 'data_dir', 'Source', 'register_source',
+__all__ = ['DATA_SOURCES', 'SYNTH_CLASSES', 'LABEL_COLUMNS', 'VOID', 'VOC_CLASSES', 'VOC_COLORMAP', 'IMAGENET_MEAN',
+           'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError', 'ChecksumError',
+           'PretrainedUnavailable', 'OfflineFallbackWarning', 'data_dir', 'Source', 'register_source',
            'register_fallback', 'file_hash', 'check_file', 'download', 'render_digit', 'build_digits_sample',
-           'build_digits', 'sample_image', 'is_fallback', 'fetch', 'pretrained']
+           'build_digits', 'sample_image', 'Scene', 'synthetic_scenes', 'scene_masks', 'save_voc_mask', 'read_voc_mask',
+           'segmentation_classes', 'make_synthetic_detection', 'make_synthetic_segmentation', 'is_fallback', 'fetch',
+           'pretrained']
 
 # %% ../nbs/01_datasets.ipynb #bbf0005b
 class DatasetError(RuntimeError):
@@ -71,7 +76,7 @@ class Source:
     "Where a dataset comes from and how to unpack it."
     url: str
     checksum: str | None = None   # 'md5:...', 'sha1:...' or 'sha256:...'
-    archive: str | None = None    # 'tgz', 'zip', or None for a single file
+    archive: str | None = None    # 'tgz', 'tar', 'zip', or None for a single file
     root: str | None = None       # folder inside the archive that is the dataset
     fallback: Callable[[Path], None] | None = None  # builds an offline stand-in into an empty folder
     description: str = ''
@@ -83,8 +88,8 @@ def register_source(name: str, source: Source) -> Source:
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be a simple identifier like 'mnist_sample', got {name!r}")
     if not isinstance(source, Source): raise TypeError(f"source must be a Source, got {type(source).__name__}")
-    if source.archive not in (None, 'tgz', 'zip'):
-        raise ValueError(f"source.archive must be 'tgz', 'zip' or None, got {source.archive!r}")
+    if source.archive not in (None, 'tgz', 'tar', 'zip'):
+        raise ValueError(f"source.archive must be 'tgz', 'tar', 'zip' or None, got {source.archive!r}")
     if source.checksum is not None and source.checksum.split(':')[0] not in ('md5', 'sha1', 'sha256'):
         raise ValueError(f"source.checksum must start with md5:, sha1: or sha256:, got {source.checksum!r}")
     DATA_SOURCES[name] = source
@@ -113,6 +118,8 @@ for _name, _src in {
                      'zip', 'hotdog', description='d2l hotdog / not-hotdog photos (2,000 train, 2,000 test)'),
     'banana': Source(_D2L + 'banana-detection.zip', 'sha1:5de26c8fce5ccdea9f91267273464dc968d20d72',
                      'zip', 'banana-detection', description='d2l banana detection: 1,000 train / 100 val, 256x256'),
+    'voc2012': Source(_D2L + 'VOCtrainval_11-May-2012.tar', 'sha1:4e443f8a2eca6b1dac8a6c57641b67dd40621a49',
+                      'tar', 'VOCdevkit/VOC2012', description='Pascal VOC2012 (d2l mirror): 1,464 train / 1,449 val segmentation masks, 21 classes'),
     'style_content': Source('https://raw.githubusercontent.com/d2l-ai/d2l-en/master/img/rainier.jpg',
                             description='d2l style-transfer content photo (Mount Rainier)'),
     'style_painting': Source('https://upload.wikimedia.org/wikipedia/commons/thumb/e/ea/'
@@ -171,8 +178,8 @@ def download(url: str, dest: Path, checksum: str | None = None, timeout: float =
 # %% ../nbs/01_datasets.ipynb #fcbd5671
 def _extract(archive: Path, kind: str, dest: Path) -> None:
     dest = dest.resolve()
-    if kind == 'tgz':
-        with tarfile.open(archive) as tf:
+    if kind in ('tgz', 'tar'):
+        with tarfile.open(archive, 'r:gz' if kind == 'tgz' else 'r:') as tf:
             for m in tf.getmembers():
                 if not (dest / m.name).resolve().is_relative_to(dest) or m.issym() or m.islnk():
                     raise DatasetError(f"refusing unsafe archive member {m.name!r} in {archive.name}")
@@ -243,6 +250,224 @@ register_fallback('mnist_sample', build_digits_sample)
 register_fallback('mnist', build_digits)
 register_fallback('style_content', _photo_builder('chelsea'))
 register_fallback('style_painting', _photo_builder('immunohistochemistry'))
+
+# %% ../nbs/01_datasets.ipynb #9d950730
+SYNTH_CLASSES = ('ball', 'bar', 'cone')
+_ASPECT = {'ball': (0.85, 1.15), 'bar': (2.0, 3.0), 'cone': (1 / 3, 1 / 2)}   # width / height
+_BACKGROUNDS = ('astronaut', 'chelsea', 'coffee', 'rocket', 'hubble_deep_field', 'immunohistochemistry',
+                'retina', 'camera', 'brick', 'grass', 'gravel')
+_OUTLINE = (20, 20, 20)
+LABEL_COLUMNS = ('img_name', 'label', 'xmin', 'ymin', 'xmax', 'ymax')
+
+class Scene(NamedTuple):
+    "One synthetic scene: the picture, the photo crop under it, and per object `(class, x0, y0, x1, y1)` and its fill colour."
+    image: Image.Image
+    background: Image.Image
+    objects: list
+    colors: list
+
+def _box_overlap(a: tuple, b: tuple) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+def _draw_object(draw: ImageDraw.ImageDraw, cls: str, box: tuple, color, outline=_OUTLINE) -> None:
+    "Draw one object; the same call with other colours paints exactly the same pixels (that is how masks are made)."
+    x0, y0, x1, y1 = box[0], box[1], box[2] - 1, box[3] - 1
+    style = dict(fill=color, outline=outline, width=2)
+    if cls == 'ball': draw.ellipse((x0, y0, x1, y1), **style)
+    elif cls == 'bar': draw.rounded_rectangle((x0, y0, x1, y1), radius=max(1, (y1 - y0) // 4), **style)
+    else: draw.polygon([((x0 + x1) / 2, y0), (x1, y1), (x0, y1)], **style)
+
+def _scene(rng: np.random.Generator, bank: list, size: tuple, max_objects: int) -> Scene:
+    "One background crop of `size` (width, height) with 1..max_objects non-overlapping objects."
+    w, h = size
+    photo = bank[rng.integers(len(bank))]
+    W, H = photo.size
+    u = rng.uniform(0.35, 1.0)
+    if w == h: cw = ch = int(min(W, H) * u)
+    else:
+        scale = min(W / w, H / h) * u
+        cw, ch = max(1, int(w * scale)), max(1, int(h * scale))
+    x, y = int(rng.integers(0, W - cw + 1)), int(rng.integers(0, H - ch + 1))
+    img = photo.crop((x, y, x + cw, y + ch)).resize((w, h), Image.BILINEAR)
+    if rng.random() < 0.5: img = img.transpose(Image.FLIP_LEFT_RIGHT)
+    background = img.copy()
+    draw, objects, colors = ImageDraw.Draw(img), [], []
+    for _ in range(int(rng.integers(1, max_objects + 1))):
+        for _attempt in range(20):                       # find a free spot, or give up on this object
+            c = int(rng.integers(len(SYNTH_CLASSES)))
+            lo, hi = _ASPECT[SYNTH_CLASSES[c]]
+            aspect = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+            long_side = rng.uniform(0.2, 0.5) * min(w, h)
+            ow, oh = (long_side, long_side / aspect) if aspect >= 1 else (long_side * aspect, long_side)
+            ow, oh = min(max(int(round(ow)), 6), w), min(max(int(round(oh)), 6), h)
+            x0, y0 = int(rng.integers(0, w - ow + 1)), int(rng.integers(0, h - oh + 1))
+            box = (x0, y0, x0 + ow, y0 + oh)
+            if not any(_box_overlap(box, o[1:]) for o in objects): break
+        else: continue
+        hsv = (rng.random(), rng.uniform(0.6, 1.0), rng.uniform(0.75, 1.0))
+        color = tuple(int(255 * v) for v in colorsys.hsv_to_rgb(*hsv))
+        _draw_object(draw, SYNTH_CLASSES[c], box, color)
+        objects.append((c, *box)); colors.append(color)
+    return Scene(img, background, objects, colors)
+
+def _check_size(size, name: str = 'size', lo: int = 32) -> tuple[int, int]:
+    if isinstance(size, (tuple, list)) and len(size) == 2:
+        return check_int(size[0], f'{name}[0] (width)', lo=lo), check_int(size[1], f'{name}[1] (height)', lo=lo)
+    return (check_int(size, name, lo=lo),) * 2
+
+def synthetic_scenes(n: int, size: int | tuple[int, int] = 256, seed: int = 0, max_objects: int = 3) -> Iterator[Scene]:
+    "Yield `n` deterministic scenes of `size` pixels (or `(width, height)`) from one generator seeded with `seed`."
+    n, (w, h) = check_int(n, 'n', lo=0), _check_size(size)
+    seed, max_objects = check_int(seed, 'seed', lo=0), check_int(max_objects, 'max_objects', lo=1)
+    rng = np.random.default_rng(seed)
+    bank = [sample_image(name) for name in _BACKGROUNDS]
+    for _ in range(n): yield _scene(rng, bank, (w, h), max_objects)
+
+# %% ../nbs/01_datasets.ipynb #bb26602c
+VOID = 255   # VOC's "ignore" value in masks: object borders and unclear pixels
+
+def scene_masks(objects: Sequence, size: int | tuple[int, int], void: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    "Class mask and object mask (`uint8`, H x W) of `objects` `(class, x0, y0, x1, y1)` drawn at `size`, with a `void`-pixel 255 band around each object."
+    w, h = _check_size(size, lo=1)
+    void = check_int(void, 'void', lo=0, hi=20)
+    objects = list(objects)
+    if len(objects) > 254: raise ValueError(f"objects: at most 254 objects fit in a uint8 object mask, got {len(objects)}")
+    inst = Image.new('L', (w, h), 0)
+    draw = ImageDraw.Draw(inst)
+    for k, o in enumerate(objects, start=1):
+        if len(o) != 5 or not 0 <= int(o[0]) < len(SYNTH_CLASSES):
+            raise ValueError(f"objects[{k - 1}] must be (class in 0..{len(SYNTH_CLASSES) - 1}, x0, y0, x1, y1), got {o!r}")
+        _draw_object(draw, SYNTH_CLASSES[int(o[0])], o[1:], k, outline=k)
+    inst = np.array(inst)
+    cls = np.zeros_like(inst)
+    for k, o in enumerate(objects, start=1): cls[inst == k] = int(o[0]) + 1
+    if void:
+        grown = np.array(Image.fromarray((inst > 0).astype(np.uint8) * 255).filter(ImageFilter.MaxFilter(2 * void + 1)))
+        band = (grown > 0) & (inst == 0)
+        cls[band] = VOID; inst[band] = VOID
+    return cls, inst
+
+# %% ../nbs/01_datasets.ipynb #8c4bfcf1
+VOC_CLASSES = ('background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
+               'diningtable', 'dog', 'horse', 'motorbike', 'person', 'potted plant', 'sheep', 'sofa', 'train',
+               'tv/monitor')
+
+def _voc_palette() -> list[int]:
+    "VOC devkit's 256-colour palette as a flat [r0, g0, b0, r1, ...] list: bit j of an index's triplets lights bit 7-j."
+    pal = []
+    for i in range(256):
+        r = g = b = 0
+        for j in range(8):
+            r |= ((i >> (3 * j)) & 1) << (7 - j)
+            g |= ((i >> (3 * j + 1)) & 1) << (7 - j)
+            b |= ((i >> (3 * j + 2)) & 1) << (7 - j)
+        pal += [r, g, b]
+    return pal
+
+_VOC_PALETTE = _voc_palette()
+VOC_COLORMAP = tuple(tuple(_VOC_PALETTE[3 * i: 3 * i + 3]) for i in range(len(VOC_CLASSES)))
+
+def save_voc_mask(mask: np.ndarray, dest: str | Path) -> Path:
+    "Write a class-index mask (2-D integers 0..255) to `dest` as a palette PNG with VOC's colours, atomically."
+    a = np.asarray(mask)
+    if a.ndim != 2 or a.size == 0: raise ValueError(f"mask must be a non-empty 2-D array of class indices, got shape {a.shape}")
+    if not (np.issubdtype(a.dtype, np.integer) or a.dtype == bool):
+        raise TypeError(f"mask must hold integers (class indices), got dtype {a.dtype}")
+    if a.min() < 0 or a.max() > 255: raise ValueError(f"mask values must be in 0..255, got {a.min()}..{a.max()}")
+    img = Image.fromarray(a.astype(np.uint8))
+    img.putpalette(_VOC_PALETTE)                     # an 'L' image with a palette becomes a 'P' image, same bytes
+    return save_atomic(dest, lambda tmp: img.save(tmp, format='PNG'))
+
+def read_voc_mask(path: str | Path) -> np.ndarray:
+    "Class indices (`uint8`, H x W) of a VOC mask: a palette PNG as VOC ships it, or an RGB picture in VOC's colours."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"path: mask file {path} not found")
+    try:
+        with Image.open(path) as img:
+            img.load()
+            mode = img.mode
+            a = np.array(img)
+    except OSError as e: raise ValueError(f"path: cannot read mask {path}: {e}") from e
+    if mode in ('P', 'L'): return a.astype(np.uint8)
+    if mode not in ('RGB', 'RGBA'): raise ValueError(f"path: {path} has image mode {mode!r}; expected a palette ('P') or RGB mask")
+    lut = {(r << 16) | (g << 8) | b: i for i, (r, g, b) in enumerate(zip(*[iter(_VOC_PALETTE)] * 3))}
+    codes = (a[..., 0].astype(np.int64) << 16) | (a[..., 1].astype(np.int64) << 8) | a[..., 2]
+    uniq, inv = np.unique(codes, return_inverse=True)
+    unknown = [u for u in uniq if int(u) not in lut]
+    if unknown: raise ValueError(f"path: {path} has colours that are not in VOC's palette, e.g. #{int(unknown[0]):06x}")
+    return np.array([lut[int(u)] for u in uniq], dtype=np.uint8)[inv].reshape(codes.shape)
+
+def segmentation_classes(path: str | Path) -> list[str]:
+    "Class names of a segmentation set in VOC's layout: `classes.txt` when present (the stand-in), else `VOC_CLASSES`."
+    f = Path(path) / 'classes.txt'
+    return f.read_text().splitlines() if f.exists() else list(VOC_CLASSES)
+
+# %% ../nbs/01_datasets.ipynb #86c2d8d2
+def _write_all_or_nothing(dest: str | Path, fill: Callable[[Path], None]) -> Path:
+    "Run `fill(tmp)` in a hidden folder inside `dest`, then move what it wrote into `dest`; on failure `dest` is as it was."
+    if not isinstance(dest, (str, Path)): raise TypeError(f"dest must be a folder path, got {type(dest).__name__}")
+    dest = Path(dest)
+    created = not dest.exists()
+    dest.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dest, prefix='.building-'))
+    try:
+        fill(tmp)
+        for item in sorted(tmp.iterdir()):
+            target = dest / item.name
+            if target.is_dir(): shutil.rmtree(target)
+            elif target.exists(): target.unlink()
+            item.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created and not any(dest.iterdir()): dest.rmdir()
+        raise
+    tmp.rmdir()
+    return dest
+
+def make_synthetic_detection(dest: str | Path, n_train: int = 1000, n_val: int = 100, size: int = 256,
+                             seed: int = 0, max_objects: int = 3) -> Path:
+    "Write a deterministic detection set in the banana layout to `dest` (one `label.csv` row per object); returns `dest`."
+    n_train, n_val = check_int(n_train, 'n_train', lo=1), check_int(n_val, 'n_val', lo=1)
+    size, max_objects = check_int(size, 'size', lo=32), check_int(max_objects, 'max_objects', lo=1)
+    seed = check_int(seed, 'seed', lo=0)
+    def fill(tmp: Path) -> None:
+        scenes = synthetic_scenes(n_train + n_val, size, seed, max_objects)
+        for split, n in (('bananas_train', n_train), ('bananas_val', n_val)):
+            (tmp / split / 'images').mkdir(parents=True)
+            rows = []
+            for i in range(n):
+                s = next(scenes)
+                s.image.save(tmp / split / 'images' / f'{i}.png', compress_level=1)   # fast to write, still lossless
+                rows += [(f'{i}.png', *obj) for obj in s.objects]
+            with open(tmp / split / 'label.csv', 'w', newline='') as f:
+                writer = csv.writer(f)
+                writer.writerow(LABEL_COLUMNS)
+                writer.writerows(rows)
+        (tmp / 'classes.txt').write_text('\n'.join(SYNTH_CLASSES) + '\n')
+    return _write_all_or_nothing(dest, fill)
+
+def make_synthetic_segmentation(dest: str | Path, n_train: int = 240, n_val: int = 60, size: int | tuple[int, int] = 192,
+                                seed: int = 0, max_objects: int = 3, void: int = 2) -> Path:
+    "Write the scenes of `synthetic_scenes` in Pascal VOC2012's segmentation layout to `dest`; returns `dest`."
+    n_train, n_val = check_int(n_train, 'n_train', lo=1), check_int(n_val, 'n_val', lo=1)
+    size, seed = _check_size(size), check_int(seed, 'seed', lo=0)
+    max_objects, void = check_int(max_objects, 'max_objects', lo=1), check_int(void, 'void', lo=0, hi=20)
+    def fill(tmp: Path) -> None:
+        for sub in ('JPEGImages', 'SegmentationClass', 'SegmentationObject', 'ImageSets/Segmentation'):
+            (tmp / sub).mkdir(parents=True)
+        ids = [f'synth_{i:06d}' for i in range(n_train + n_val)]
+        for name, s in zip(ids, synthetic_scenes(n_train + n_val, size, seed, max_objects)):
+            s.image.save(tmp / 'JPEGImages' / f'{name}.jpg', quality=90)
+            cls, inst = scene_masks(s.objects, size, void)
+            save_voc_mask(cls, tmp / 'SegmentationClass' / f'{name}.png')
+            save_voc_mask(inst, tmp / 'SegmentationObject' / f'{name}.png')
+        lists = dict(train=ids[:n_train], val=ids[n_train:], trainval=ids)
+        for split, names in lists.items(): (tmp / 'ImageSets' / 'Segmentation' / f'{split}.txt').write_text('\n'.join(names) + '\n')
+        (tmp / 'classes.txt').write_text('\n'.join(('background',) + SYNTH_CLASSES) + '\n')
+    return _write_all_or_nothing(dest, fill)
+
+register_fallback('banana', make_synthetic_detection)
+register_fallback('voc2012', make_synthetic_segmentation)
 
 # %% ../nbs/01_datasets.ipynb #e18e7fde
 _MARK = '.course_lib_complete'

@@ -244,3 +244,66 @@ def test_pretrained_offline():
     assert m.weights_name is None
     with pytest.raises(ValueError, match='arch must be'):
         ds.pretrained('not_a_model')
+
+
+def test_scene_stand_ins_registered_in_a_fresh_interpreter(tmp_path):
+    "fetch('banana') and fetch('voc2012') need no other module: the stand-ins are registered by datasets itself."
+    import subprocess, sys
+    code = ("import sys, course_lib.datasets as d\n"
+            "assert d.DATA_SOURCES['banana'].fallback is d.make_synthetic_detection\n"
+            "assert d.DATA_SOURCES['voc2012'].fallback is d.make_synthetic_segmentation\n"
+            "assert 'course_lib.ssd' not in sys.modules\n"
+            "p = d.fetch('voc2012'); assert d.is_fallback(p), p\n"
+            "print(sorted(x.name for x in p.iterdir() if not x.name.startswith('.')))\n")
+    env = {**os.environ, 'COURSE_OFFLINE': '1', 'COURSE_DATA': str(tmp_path / 'fresh')}
+    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['ImageSets', 'JPEGImages', 'SegmentationClass', 'SegmentationObject', 'classes.txt']"
+    assert 'OFFLINE STAND-IN' in out.stderr and 'voc2012' in out.stderr
+
+
+def test_voc_stand_in_layout_and_masks():
+    import numpy as np
+    path = fetch('voc2012')
+    assert is_fallback(path)
+    seg = path / 'ImageSets' / 'Segmentation'
+    train, val = (seg / 'train.txt').read_text().split(), (seg / 'val.txt').read_text().split()
+    assert (len(train), len(val)) == (240, 60) and not set(train) & set(val)
+    assert (seg / 'trainval.txt').read_text().split() == train + val
+    for name in train[:5] + val[:5]:
+        img = Image.open(path / 'JPEGImages' / f'{name}.jpg')
+        mask = Image.open(path / 'SegmentationClass' / f'{name}.png')
+        assert img.format == 'JPEG' and img.mode == 'RGB' and mask.mode == 'P' and img.size == mask.size == (192, 192)
+        m = ds.read_voc_mask(path / 'SegmentationClass' / f'{name}.png')
+        assert set(np.unique(m)) <= {0, 1, 2, 3, 255} and (m == 255).any() and ((m > 0) & (m < 255)).any()
+    assert ds.segmentation_classes(path) == ['background', 'ball', 'bar', 'cone']
+
+
+def test_synthetic_sets_are_byte_identical_for_a_seed(tmp_path):
+    for make in (ds.make_synthetic_detection, ds.make_synthetic_segmentation):
+        a, b = tmp_path / f'{make.__name__}_a', tmp_path / f'{make.__name__}_b'
+        make(a, n_train=5, n_val=2, size=48, seed=7)
+        make(b, n_train=5, n_val=2, size=48, seed=7)
+        fa = {p.relative_to(a): p.read_bytes() for p in a.rglob('*') if p.is_file()}
+        assert fa and fa == {p.relative_to(b): p.read_bytes() for p in b.rglob('*') if p.is_file()}
+
+
+def test_synthetic_detection_failure_leaves_nothing(tmp_path, monkeypatch):
+    def boom(*a, **k): raise RuntimeError('disk full')
+    monkeypatch.setattr(ds, 'scene_masks', boom)
+    dest = tmp_path / 'voc'
+    with pytest.raises(RuntimeError, match='disk full'):
+        ds.make_synthetic_segmentation(dest, n_train=2, n_val=1, size=48)
+    assert not dest.exists()
+
+
+def test_plain_tar_archives(server, online, tmp_path):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w') as tf:
+        for name, data in {'VOCdevkit/VOC2012/ImageSets/Segmentation/train.txt': b'a\n', 'VOCdevkit/VOC2012/x.txt': b'x'}.items():
+            info = tarfile.TarInfo(name); info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    server.routes['/voc.tar'] = ('ok', buf.getvalue())
+    add(online, 'toyvoc', url=server.url + '/voc.tar', archive='tar', root='VOCdevkit/VOC2012')
+    path = fetch('toyvoc', show=False)
+    assert (path / 'ImageSets' / 'Segmentation' / 'train.txt').read_text() == 'a\n'
