@@ -6,19 +6,24 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from functools import partial
+from typing import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from torchmetrics.detection import MeanAveragePrecision
+
 from .anchors import _wh_iou, nms
-from .core import check_choice, check_int, check_number
-from .ssd import get_blk
+from .core import check_choice, check_int, check_number, get_device
+from .learner import (Callback, ChannelsLastCB, DataLoaders, DeviceCB, Learner, MixedPrecisionCB, OneCycleCB,
+                                ProgressCB)
+from .ssd import _metric_inputs, get_blk
 
 # %% auto #0
 __all__ = ['grid_size', 'yolo_assign', 'yolo_targets', 'yolo_decode', 'yolo_encode', 'yolo_detect', 'yolo_loss_parts', 'YoloLoss',
-           'TinyYOLO', 'roi_pool', 'roi_align']
+           'TinyYOLO', 'LossPartsCB', 'DetectionMAPCB', 'yolo_learner', 'roi_pool', 'roi_align']
 
 # %% ../nbs/08_yolo.ipynb #fe5dbbce
 def grid_size(img_size: int, stride: int) -> int:
@@ -84,7 +89,7 @@ def yolo_assign(labels: Tensor, anchors: Tensor, S: int) -> tuple[Tensor, Tensor
     S = check_int(S, 'S', lo=1)
     return _assign(labels, anchors.to(labels.device), S)
 
-# %% ../nbs/08_yolo.ipynb #22d200f8
+# %% ../nbs/08_yolo.ipynb #63266754
 def _targets(labels: Tensor, anchors: Tensor, S: int, num_classes: int) -> Tensor:
     "Unchecked `yolo_targets`: no host sync, for the training step."
     N, M = labels.shape[:2]
@@ -109,7 +114,7 @@ def yolo_targets(labels: Tensor, anchors: Tensor, S: int, num_classes: int) -> T
     S = check_int(S, 'S', lo=1)
     return _targets(labels, anchors.to(labels.device), S, num_classes)
 
-# %% ../nbs/08_yolo.ipynb #5b384ce3
+# %% ../nbs/08_yolo.ipynb #ca3512f4
 def _check_preds(preds, anchors: Tensor, name: str = 'preds') -> Tensor:
     "Raw YOLO output `(N, S, S, B, 5 + C)` that matches `anchors (B, 2)`: shape and device only (no host sync)."
     if not isinstance(preds, Tensor) or not preds.is_floating_point():
@@ -148,14 +153,14 @@ def yolo_encode(target: Tensor, anchors: Tensor, big: float = 20.0, eps: float =
     t_o = torch.where(obj, big, -big).to(target.dtype)
     return torch.cat((torch.where(obj, txy, 0.0), torch.where(obj, twh, 0.0), t_o, (2 * target[..., 5:] - 1) * big), -1)
 
-# %% ../nbs/08_yolo.ipynb #98fbc42f
+# %% ../nbs/08_yolo.ipynb #fb644351
 @torch.no_grad()
 def yolo_detect(preds: Tensor, anchors: Tensor, threshold: float = 0.0, nms_threshold: float = 0.5,
                 max_det: int = 100, min_score: float = 0.01) -> list[Tensor]:
     "Detections per image of raw outputs `(N, S, S, B, 5 + C)`: rows `(class, score, x1, y1, x2, y2)` in [0, 1], score = objectness x class probability >= max(`threshold`, `min_score`), after NMS, best first."
     threshold, min_score = check_number(threshold, 'threshold', lo=0, hi=1), check_number(min_score, 'min_score', lo=0, hi=1)
     nms_threshold, max_det = check_number(nms_threshold, 'nms_threshold', lo=0, hi=1), check_int(max_det, 'max_det', lo=1)
-    boxes, obj, probs = yolo_decode(preds, anchors)
+    boxes, obj, probs = yolo_decode(preds.float(), anchors)            # half-precision boxes would lose mAP
     if not bool(torch.isfinite(preds).all()): raise ValueError("preds contains NaN or infinite values (did training diverge?)")
     N = preds.shape[0]
     p, cls = probs.max(-1)
@@ -168,7 +173,7 @@ def yolo_detect(preds: Tensor, anchors: Tensor, threshold: float = 0.0, nms_thre
         out.append(torch.cat((cls[i, keep, None].to(boxes.dtype), score[i, keep, None], boxes[i, keep]), 1))
     return out
 
-# %% ../nbs/08_yolo.ipynb #64e095fe
+# %% ../nbs/08_yolo.ipynb #2e01e174
 _SIZE_FORMS, _CONF_FORMS = ('log', 'sqrt'), ('bce', 'sse')
 
 def yolo_loss_parts(preds: Tensor, target: Tensor, anchors: Tensor, size_form: str = 'log', conf_form: str = 'bce',
@@ -198,7 +203,7 @@ def yolo_loss_parts(preds: Tensor, target: Tensor, anchors: Tensor, size_form: s
     return dict(centre=lambda_coord * centre / N, size=lambda_coord * size / N, obj=conf_obj / N,
                 noobj=lambda_noobj * conf_noobj / N, cls=cls / N)
 
-# %% ../nbs/08_yolo.ipynb #667be543
+# %% ../nbs/08_yolo.ipynb #5a5b0f9b
 class YoloLoss:
     "The YOLO training loss as `loss_func(preds, labels)`: targets from `labels (N, M, 5)` (checked once by the caller, not per batch), then the sum of `yolo_loss_parts`; `last_parts` holds the five parts of the last call."
     def __init__(self, anchors: Tensor, num_classes: int, size_form: str = 'log', conf_form: str = 'bce',
@@ -225,7 +230,8 @@ class YoloLoss:
             raise ValueError(f"preds has {preds.shape[-1] - 5} class scores per slot but the loss was built for {self.num_classes}")
         if not isinstance(labels, Tensor) or labels.ndim != 3 or labels.shape[-1] != 5 or len(labels) != len(preds):
             raise ValueError(f"labels must have shape ({len(preds)}, M, 5), got {tuple(getattr(labels, 'shape', ()))}")
-        target = _targets(labels.to(preds.dtype), anchors, preds.shape[1], self.num_classes)
+        preds = preds.float()                                # under mixed precision: the loss in float32
+        target = _targets(labels.float(), anchors, preds.shape[1], self.num_classes)
         parts = yolo_loss_parts(preds, target, anchors, self.size_form, self.conf_form, self.lambda_coord, self.lambda_noobj)
         self.last_parts = torch.stack([v.detach() for v in parts.values()])
         return sum(parts.values())
@@ -234,7 +240,7 @@ class YoloLoss:
         return (f"YoloLoss({len(self.anchors)} anchors, {self.num_classes} classes, size_form={self.size_form!r}, "
                 f"conf_form={self.conf_form!r}, lambda_coord={self.lambda_coord}, lambda_noobj={self.lambda_noobj})")
 
-# %% ../nbs/08_yolo.ipynb #6c1e671f
+# %% ../nbs/08_yolo.ipynb #511a418e
 class TinyYOLO(nn.Module):
     "A one-scale YOLO on TinySSD's backbone (stride 16): `forward(X (N, 3, H, W))` gives raw outputs `(N, H/16, W/16, B, 5 + num_classes)`; H and W must be equal multiples of 16."
     stride = 16
@@ -261,7 +267,60 @@ class TinyYOLO(nn.Module):
         N, _, S, _ = Y.shape
         return Y.view(N, len(self.anchors), 5 + self.num_classes, S, S).permute(0, 3, 4, 1, 2)
 
-# %% ../nbs/08_yolo.ipynb #59129aac
+# %% ../nbs/08_yolo.ipynb #2a459380
+class LossPartsCB(Callback):
+    "Average, over each epoch's training batches, the parts a loss keeps in `last_parts` (such as `YoloLoss`), as `learn.metrics['train_<part>']`; summed on the device, read once per epoch."
+    order = 55
+    def __init__(self, names: Sequence[str] = ('centre', 'size', 'obj', 'noobj', 'cls')):
+        self.names = list(names)
+    def before_train(self): self.sum, self.n = None, 0
+    def after_loss(self):
+        if not self.learn.training: return
+        parts = getattr(self.learn.loss_func, 'last_parts', None)
+        if parts is None: raise TypeError("LossPartsCB needs a loss_func that keeps `last_parts` (e.g. YoloLoss)")
+        if len(parts) != len(self.names): raise ValueError(f"the loss has {len(parts)} parts but names has {len(self.names)}")
+        bs = len(self.learn.xb)
+        self.sum = parts * bs if self.sum is None else self.sum + parts * bs
+        self.n += bs
+    def after_train(self):
+        if self.sum is not None: self.learn.metrics.update({f'train_{k}': v for k, v in zip(self.names, self.sum / self.n)})
+
+class DetectionMAPCB(Callback):
+    "mAP@0.5 and mAP@[.5:.95] (torchmetrics, COCO) of the Learner's validation pass, from `decode(preds) -> [rows (class, score, x1, y1, x2, y2) in [0, 1] per image]` and labels `(N, M, 5)`; every `map_every` epochs and after the last (NaN in between)."
+    order = 55
+    def __init__(self, decode: Callable, map_every: int = 1):
+        if not callable(decode): raise TypeError(f"decode must be callable as decode(preds), got {type(decode).__name__}")
+        self.decode, self.map_every = decode, check_int(map_every, 'map_every', lo=1)
+    def before_validate(self):
+        e, n = self.learn.epoch + 1, self.learn.n_epochs
+        self.metric = MeanAveragePrecision(box_format='xyxy', iou_type='bbox') if e % self.map_every == 0 or e == n else None
+    def after_loss(self):
+        if self.learn.training or self.metric is None: return
+        dets = self.decode(self.learn.preds)
+        self.metric.update(*_metric_inputs(dets, self.learn.yb[0], tuple(self.learn.xb.shape[-2:])))
+    def after_validate(self):
+        res = self.metric.compute() if self.metric is not None else {}
+        self.learn.metrics.update(map50=float(res.get('map_50', math.nan)), map=float(res.get('map', math.nan)))
+
+def yolo_learner(net: TinyYOLO, train, valid=None, lr: float = 1e-2, loss: YoloLoss | None = None, map_every: int = 1,
+                 weight_decay: float = 1e-4, show: bool = True, amp: bool = True, device=None, cbs: Sequence = ()) -> Learner:
+    "A `Learner` for a YOLO `net` (with `.anchors` and `.num_classes`) on detection batches: `YoloLoss` (or `loss`), AdamW (fused on CUDA), one-cycle LR, `LossPartsCB`, `DetectionMAPCB`, and with `amp` bf16 autocast + channels_last on CUDA."
+    if not isinstance(net, nn.Module) or not hasattr(net, 'anchors') or not hasattr(net, 'num_classes'):
+        raise TypeError(f"net must be a YOLO network with .anchors and .num_classes (e.g. TinyYOLO), got {type(net).__name__}")
+    for v, name in ((show, 'show'), (amp, 'amp')):
+        if not isinstance(v, bool): raise TypeError(f"{name} must be True or False, got {v!r}")
+    loss = YoloLoss(net.anchors, net.num_classes) if loss is None else loss
+    if not isinstance(loss, YoloLoss): raise TypeError(f"loss must be a YoloLoss, got {type(loss).__name__}")
+    weight_decay = check_number(weight_decay, 'weight_decay', lo=0)
+    dev = get_device() if device is None else torch.device(device)
+    net.to(dev)                                                          # before the optimizer: fused AdamW wants it there
+    opt_func = partial(torch.optim.AdamW, weight_decay=weight_decay, fused=dev.type == 'cuda')
+    anchors = loss.anchors_on(dev)
+    cbs = ([DeviceCB(dev), OneCycleCB(), LossPartsCB(), DetectionMAPCB(lambda preds: yolo_detect(preds, anchors), map_every)]
+           + ([MixedPrecisionCB(), ChannelsLastCB()] if amp else []) + ([ProgressCB()] if show else []) + list(cbs))
+    return Learner(net, DataLoaders(train, valid), loss_func=loss, lr=lr, opt_func=opt_func, cbs=cbs)
+
+# %% ../nbs/08_yolo.ipynb #b74f5ee9
 def _check_rois(features, rois, output_size, spatial_scale) -> tuple[Tensor, Tensor, tuple[int, int], float]:
     "Checked `(features, rois (K, 5), (h2, w2), spatial_scale)`; rois as torchvision takes them: `(K, 5)` or a list of `(k_i, 4)` per image."
     if not isinstance(features, Tensor) or not features.is_floating_point() or features.ndim != 4:
@@ -325,7 +384,7 @@ def roi_pool(features: Tensor, rois: Tensor | list[Tensor], output_size: int | t
             out[:, :, i, j] = m.masked_fill(m == -math.inf, 0.0)                    # empty bin: 0
     return out
 
-# %% ../nbs/08_yolo.ipynb #c097638f
+# %% ../nbs/08_yolo.ipynb #1352246e
 def _bilinear(f: Tensor, y: Tensor, x: Tensor) -> Tensor:
     "Bilinear reads of maps `f (K, C, H, W)` at rows `y (K, P)` x columns `x (K, Q)` of each map: `(K, C, P, Q)`; 0 more than one cell outside."
     K, C, H, W = f.shape

@@ -340,3 +340,66 @@ def test_roi_bad_inputs(rois, kwargs, match):
     args = dict(output_size=2, spatial_scale=0.1) | kwargs
     for f in (roi_pool, roi_align):
         with pytest.raises((ValueError, TypeError), match=match): f(X, rois, **args)
+
+
+# ---------------------------------------------------------------- training pieces
+def _tiny_batches(n=2, bs=4, size=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(n):
+        X = torch.rand(bs, 3, size, size, generator=g)
+        xy = torch.rand(bs, 2, 2, generator=g) * 0.5
+        Y = torch.cat((torch.randint(0, 2, (bs, 2, 1), generator=g).float(), xy, xy + 0.2 + 0.2 * torch.rand(bs, 2, 2, generator=g)), -1)
+        Y[:, 1] = torch.where(torch.rand(bs, 1, generator=g) < 0.5, -1.0, Y[:, 1])
+        out.append((X, Y))
+    return out
+
+
+def test_training_step_does_not_sync():
+    "Targets and loss of a training step never make the host wait for the device."
+    from course_lib.ssd import device_syncs, host_syncs
+    anchors = torch.tensor([[0.2, 0.3], [0.4, 0.2], [0.3, 0.3]])
+    net, loss = TinyYOLO(2, anchors), YoloLoss(anchors, 2)
+    (X, Y), = _tiny_batches(1)
+    loss(net(X), Y).backward()                                            # warm-up
+    found = host_syncs(lambda: loss(net(X), Y).backward())
+    assert not device_syncs(found), found
+
+
+def test_yolo_learner_records_parts_and_map():
+    from course_lib.yolo import yolo_learner
+    torch.manual_seed(0)
+    anchors = torch.tensor([[0.2, 0.3], [0.4, 0.2], [0.3, 0.3]])
+    data = _tiny_batches(2)
+    learn = yolo_learner(TinyYOLO(2, anchors), data, data[:1], lr=3e-3, map_every=2, show=False, device='cpu')
+    hist = learn.fit(3)
+    assert [h['epoch'] for h in hist] == [0, 1, 2]
+    assert math.isnan(hist[0]['map50']) and not math.isnan(hist[1]['map50']) and not math.isnan(hist[2]['map'])
+    assert all(0 <= h['map50'] <= 1 for h in hist[1:])
+    for k in ('centre', 'size', 'obj', 'noobj', 'cls'): assert hist[-1][f'train_{k}'] >= 0
+    with pytest.raises(TypeError, match='YOLO network'): yolo_learner(torch.nn.Linear(2, 2), data)
+    with pytest.raises(TypeError, match='loss must be'): yolo_learner(TinyYOLO(2, anchors), data, loss=torch.nn.MSELoss())
+
+
+def test_loss_parts_cb_needs_parts():
+    from course_lib.learner import DataLoaders, Learner
+    from course_lib.yolo import LossPartsCB
+    net = TinyYOLO(2, torch.tensor([[0.2, 0.3]]))
+    learn = Learner(net, DataLoaders(_tiny_batches(1), None), loss_func=lambda p, y: p.float().mean(), cbs=[LossPartsCB()])
+    with pytest.raises(TypeError, match='last_parts'): learn.fit(1)
+
+
+def test_channels_last_and_bf16_outputs():
+    "The reshape of the head works on channels-last tensors, and the loss and decoding cast half precision to float32."
+    anchors = torch.tensor([[0.2, 0.3], [0.4, 0.2]])
+    net = TinyYOLO(2, anchors).eval()
+    X = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        ref = net(X)
+        cl = net.to(memory_format=torch.channels_last)(X.contiguous(memory_format=torch.channels_last))
+    torch.testing.assert_close(cl, ref, atol=1e-5, rtol=1e-5)
+    (_, Y), = _tiny_batches(1, bs=2)
+    loss = YoloLoss(anchors, 2)
+    torch.testing.assert_close(loss(ref.bfloat16(), Y), loss(ref.bfloat16().float(), Y))
+    assert loss(ref.bfloat16(), Y).dtype == torch.float32
+    assert all(d.dtype == torch.float32 for d in yolo_detect(ref.bfloat16(), anchors))
