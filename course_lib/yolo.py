@@ -17,8 +17,8 @@ from torchmetrics.detection import MeanAveragePrecision
 
 from .anchors import _wh_iou, nms
 from .core import check_choice, check_int, check_number, get_device
-from .learner import (Callback, ChannelsLastCB, DataLoaders, DeviceCB, Learner, MixedPrecisionCB, OneCycleCB,
-                                ProgressCB)
+from .learner import Callback, ChannelsLastCB, DataLoaders, DeviceCB, Learner
+from .learner import MixedPrecisionCB, OneCycleCB, ProgressCB
 from .ssd import _metric_inputs, get_blk
 
 # %% auto #0
@@ -114,7 +114,7 @@ def yolo_targets(labels: Tensor, anchors: Tensor, S: int, num_classes: int) -> T
     S = check_int(S, 'S', lo=1)
     return _targets(labels, anchors.to(labels.device), S, num_classes)
 
-# %% ../nbs/08_yolo.ipynb #ca3512f4
+# %% ../nbs/08_yolo.ipynb #af3e1334
 def _check_preds(preds, anchors: Tensor, name: str = 'preds') -> Tensor:
     "Raw YOLO output `(N, S, S, B, 5 + C)` that matches `anchors (B, 2)`: shape and device only (no host sync)."
     if not isinstance(preds, Tensor) or not preds.is_floating_point():
@@ -153,7 +153,7 @@ def yolo_encode(target: Tensor, anchors: Tensor, big: float = 20.0, eps: float =
     t_o = torch.where(obj, big, -big).to(target.dtype)
     return torch.cat((torch.where(obj, txy, 0.0), torch.where(obj, twh, 0.0), t_o, (2 * target[..., 5:] - 1) * big), -1)
 
-# %% ../nbs/08_yolo.ipynb #fb644351
+# %% ../nbs/08_yolo.ipynb #827bfc45
 @torch.no_grad()
 def yolo_detect(preds: Tensor, anchors: Tensor, threshold: float = 0.0, nms_threshold: float = 0.5,
                 max_det: int = 100, min_score: float = 0.01) -> list[Tensor]:
@@ -173,7 +173,7 @@ def yolo_detect(preds: Tensor, anchors: Tensor, threshold: float = 0.0, nms_thre
         out.append(torch.cat((cls[i, keep, None].to(boxes.dtype), score[i, keep, None], boxes[i, keep]), 1))
     return out
 
-# %% ../nbs/08_yolo.ipynb #2e01e174
+# %% ../nbs/08_yolo.ipynb #b7eb6c68
 _SIZE_FORMS, _CONF_FORMS = ('log', 'sqrt'), ('bce', 'sse')
 
 def yolo_loss_parts(preds: Tensor, target: Tensor, anchors: Tensor, size_form: str = 'log', conf_form: str = 'bce',
@@ -203,7 +203,7 @@ def yolo_loss_parts(preds: Tensor, target: Tensor, anchors: Tensor, size_form: s
     return dict(centre=lambda_coord * centre / N, size=lambda_coord * size / N, obj=conf_obj / N,
                 noobj=lambda_noobj * conf_noobj / N, cls=cls / N)
 
-# %% ../nbs/08_yolo.ipynb #5a5b0f9b
+# %% ../nbs/08_yolo.ipynb #6c1e671f
 class YoloLoss:
     "The YOLO training loss as `loss_func(preds, labels)`: targets from `labels (N, M, 5)` (checked once by the caller, not per batch), then the sum of `yolo_loss_parts`; `last_parts` holds the five parts of the last call."
     def __init__(self, anchors: Tensor, num_classes: int, size_form: str = 'log', conf_form: str = 'bce',
@@ -240,7 +240,7 @@ class YoloLoss:
         return (f"YoloLoss({len(self.anchors)} anchors, {self.num_classes} classes, size_form={self.size_form!r}, "
                 f"conf_form={self.conf_form!r}, lambda_coord={self.lambda_coord}, lambda_noobj={self.lambda_noobj})")
 
-# %% ../nbs/08_yolo.ipynb #511a418e
+# %% ../nbs/08_yolo.ipynb #2a459380
 class TinyYOLO(nn.Module):
     "A one-scale YOLO on TinySSD's backbone (stride 16): `forward(X (N, 3, H, W))` gives raw outputs `(N, H/16, W/16, B, 5 + num_classes)`; H and W must be equal multiples of 16."
     stride = 16
@@ -267,7 +267,7 @@ class TinyYOLO(nn.Module):
         N, _, S, _ = Y.shape
         return Y.view(N, len(self.anchors), 5 + self.num_classes, S, S).permute(0, 3, 4, 1, 2)
 
-# %% ../nbs/08_yolo.ipynb #2a459380
+# %% ../nbs/08_yolo.ipynb #a72b2006
 class LossPartsCB(Callback):
     "Average, over each epoch's training batches, the parts a loss keeps in `last_parts` (such as `YoloLoss`), as `learn.metrics['train_<part>']`; summed on the device, read once per epoch."
     order = 55
@@ -320,7 +320,7 @@ def yolo_learner(net: TinyYOLO, train, valid=None, lr: float = 1e-2, loss: YoloL
            + ([MixedPrecisionCB(), ChannelsLastCB()] if amp else []) + ([ProgressCB()] if show else []) + list(cbs))
     return Learner(net, DataLoaders(train, valid), loss_func=loss, lr=lr, opt_func=opt_func, cbs=cbs)
 
-# %% ../nbs/08_yolo.ipynb #b74f5ee9
+# %% ../nbs/08_yolo.ipynb #e62d7f1e
 def _check_rois(features, rois, output_size, spatial_scale) -> tuple[Tensor, Tensor, tuple[int, int], float]:
     "Checked `(features, rois (K, 5), (h2, w2), spatial_scale)`; rois as torchvision takes them: `(K, 5)` or a list of `(k_i, 4)` per image."
     if not isinstance(features, Tensor) or not features.is_floating_point() or features.ndim != 4:
@@ -384,7 +384,7 @@ def roi_pool(features: Tensor, rois: Tensor | list[Tensor], output_size: int | t
             out[:, :, i, j] = m.masked_fill(m == -math.inf, 0.0)                    # empty bin: 0
     return out
 
-# %% ../nbs/08_yolo.ipynb #1352246e
+# %% ../nbs/08_yolo.ipynb #215bb47d
 def _bilinear(f: Tensor, y: Tensor, x: Tensor) -> Tensor:
     "Bilinear reads of maps `f (K, C, H, W)` at rows `y (K, P)` x columns `x (K, Q)` of each map: `(K, C, P, Q)`; 0 more than one cell outside."
     K, C, H, W = f.shape
