@@ -13,20 +13,19 @@ cfg = cfg['DEFAULT']
 for key in 'version description keywords author author_email license git_url lib_name min_python'.split():
     if key not in cfg: raise KeyError(f'settings.ini is missing {key!r}')
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
+licenses = {'apache2': 'Apache-2.0'}   # SPDX expression (license classifiers are deprecated)
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
-py_versions = '3.9 3.10 3.11 3.12 3.13'.split()
+py_versions = '3.10 3.11 3.12 3.13'.split()
 
 def split_reqs(key):
     "Requirements are space separated; a quoted string keeps a specifier with spaces together."
     return shlex.split(cfg.get(key, ''))
 
-lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
+lic = licenses.get(cfg['license'].lower(), cfg['license'])
 min_python = cfg['min_python']
 classifiers = ['Development Status :: ' + statuses[int(cfg.get('status', '3')) - 1],
                'Intended Audience :: ' + cfg.get('audience', 'Developers'),
                'Natural Language :: ' + cfg.get('language', 'English')]
-if lic[1]: classifiers.append('License :: ' + lic[1])
 classifiers += ['Programming Language :: Python :: ' + v for v in py_versions[py_versions.index(min_python):]]
 
 console_scripts = [s for s in cfg.get('console_scripts', '').split() if s]
@@ -41,12 +40,12 @@ setuptools.setup(
     author=cfg['author'],
     author_email=cfg['author_email'],
     url=cfg['git_url'],
-    license=lic[0],
+    license=lic,
     classifiers=classifiers,
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=split_reqs('requirements'),
-    extras_require={'dev': split_reqs('dev_requirements')},
+    extras_require={'dev': split_reqs('dev_requirements'), 'site': split_reqs('site_requirements')},
     python_requires='>=' + min_python,
     zip_safe=False,
     entry_points={'console_scripts': console_scripts,

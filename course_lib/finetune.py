@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -17,21 +17,17 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Subset
 from torchvision.transforms import v2
 
-from .cnn import count_params, fit
+from .cnn import accuracy, count_params
+from .core import check_int, check_number
 from .datasets import IMAGENET_MEAN, IMAGENET_STD, pretrained
+from .learner import DataLoaders, Learner, MetricsCB, OneCycleCB
 
 # %% auto #0
 __all__ = ['train_transforms', 'eval_transforms', 'denormalize', 'find_head', 'replace_head', 'transfer_model', 'split_params',
-           'param_groups', 'finetune_sgd', 'finetune_opt', 'freeze_body', 'unfreeze', 'fine_tune',
+           'param_groups', 'finetune_sgd', 'finetune_learner', 'freeze_body', 'unfreeze', 'fine_tune',
            'image_folder_loaders', 'compare_runs', 'plot_runs']
 
 # %% ../nbs/05_fine_tuning.ipynb #140c5dea
-def _check_size(size) -> int:
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise TypeError(f"size must be an int (pixels), got {type(size).__name__} {size!r}")
-    if size < 1: raise ValueError(f"size must be >= 1 pixel, got {size}")
-    return size
-
 def _check_range(name: str, v, lo: float, hi: float) -> tuple[float, float]:
     if not isinstance(v, (tuple, list)) or len(v) != 2 or not all(isinstance(a, (int, float)) for a in v):
         raise TypeError(f"{name} must be a (min, max) pair of numbers, got {v!r}")
@@ -52,13 +48,12 @@ def train_transforms(size: int = 224, scale: tuple = (0.08, 1.0), ratio: tuple =
                      saturation: float = 0.4, hue: float = 0.1, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> v2.Compose:
     """Training pipeline for a PIL image: random resized crop to `size`, random flips, colour jitter, then a float
     tensor in [0, 1] normalized with `mean`/`std` (ImageNet's by default; `mean=std=None` skips normalization)."""
-    size = _check_size(size)
+    size = check_int(size, 'size', lo=1)
     scale, ratio = _check_range('scale', scale, 0, 1), _check_range('ratio', ratio, 0, math.inf)
-    for name, p in (('hflip', hflip), ('vflip', vflip)):
-        if not isinstance(p, (int, float)) or not 0 <= p <= 1: raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
-    for name, v in (('brightness', brightness), ('contrast', contrast), ('saturation', saturation)):
-        if not isinstance(v, (int, float)) or v < 0: raise ValueError(f"{name} must be a number >= 0, got {v!r}")
-    if not isinstance(hue, (int, float)) or not 0 <= hue <= 0.5: raise ValueError(f"hue must be in [0, 0.5], got {hue!r}")
+    hflip, vflip = check_number(hflip, 'hflip', lo=0, hi=1), check_number(vflip, 'vflip', lo=0, hi=1)
+    brightness, contrast, saturation = (check_number(v, name, lo=0) for name, v in
+                                        (('brightness', brightness), ('contrast', contrast), ('saturation', saturation)))
+    hue = check_number(hue, 'hue', lo=0, hi=0.5)
     steps = [v2.RandomResizedCrop(size, scale=scale, ratio=ratio, antialias=True)]
     if hflip: steps.append(v2.RandomHorizontalFlip(hflip))
     if vflip: steps.append(v2.RandomVerticalFlip(vflip))
@@ -69,8 +64,8 @@ def train_transforms(size: int = 224, scale: tuple = (0.08, 1.0), ratio: tuple =
 def eval_transforms(size: int = 224, resize: int | None = None, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> v2.Compose:
     """Deterministic evaluation pipeline: resize the short side to `resize` (default `size * 8 / 7`, 256 for 224),
     centre crop to `size`, float tensor in [0, 1], normalized with `mean`/`std` (`None` skips normalization)."""
-    size = _check_size(size)
-    resize = round(size * 8 / 7) if resize is None else _check_size(resize)
+    size = check_int(size, 'size', lo=1)
+    resize = round(size * 8 / 7) if resize is None else check_int(resize, 'resize', lo=1)
     if resize < size: raise ValueError(f"resize ({resize}) must be >= size ({size}): the centre crop has to fit")
     return v2.Compose([v2.Resize(resize, antialias=True), v2.CenterCrop(size)] + _to_float_and_normalize(mean, std))
 
@@ -151,36 +146,31 @@ def split_params(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Paramete
     params = list(model.parameters())
     return [p for p in params if id(p) not in head_ids], [p for p in params if id(p) in head_ids]
 
-def _check_positive(name: str, v) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive number, got {v!r}")
-    return float(v)
-
 def param_groups(model: nn.Module, lr: float, head_mult: float = 10.0) -> list[dict]:
     "Two optimizer parameter groups: the body at learning rate `lr`, the head at `lr * head_mult`."
-    lr, head_mult = _check_positive('lr', lr), _check_positive('head_mult', head_mult)
+    lr = check_number(lr, 'lr', lo=0, open_lo=True)
+    head_mult = check_number(head_mult, 'head_mult', lo=0, open_lo=True)
     body, head = split_params(model)
     return [dict(params=body, lr=lr), dict(params=head, lr=lr * head_mult)]
+
+def _sgd(momentum: float, weight_decay: float):
+    momentum = check_number(momentum, 'momentum', lo=0, hi=1)
+    if momentum == 1: raise ValueError("momentum must be < 1, got 1.0")
+    weight_decay = check_number(weight_decay, 'weight_decay', lo=0)
+    return partial(torch.optim.SGD, momentum=momentum, weight_decay=weight_decay)
 
 def finetune_sgd(model: nn.Module, lr: float, head_mult: float = 10.0, momentum: float = 0.9,
                  weight_decay: float = 1e-3) -> torch.optim.SGD:
     "SGD with momentum and weight decay over `param_groups(model, lr, head_mult)`: the head learns `head_mult` times faster."
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
-    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not 0 <= weight_decay < math.inf:
-        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
-    return torch.optim.SGD(param_groups(model, lr, head_mult), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    opt_func = _sgd(momentum, weight_decay)
+    return opt_func(param_groups(model, lr, head_mult), lr=lr)
 
-def finetune_opt(model: nn.Module, head_mult: float = 10.0, momentum: float = 0.9,
-                 weight_decay: float = 1e-3) -> Callable:
-    """An `opt_func(params, lr)` for lesson 03's `fit` that builds `finetune_sgd(model, lr, ...)`; `fit` passes
-    `model.parameters()`, which are checked to be exactly `model`'s."""
-    _check_positive('head_mult', head_mult)
-    def opt_func(params, lr: float) -> torch.optim.SGD:
-        if {id(p) for p in params} != {id(p) for p in model.parameters()}:
-            raise ValueError("params: finetune_opt was built for a different model than the one being trained")
-        return finetune_sgd(model, lr, head_mult, momentum, weight_decay)
-    return opt_func
+def finetune_learner(model: nn.Module, dls: DataLoaders, lr: float, head_mult: float = 10.0, momentum: float = 0.9,
+                     weight_decay: float = 1e-3, cbs: list | None = None) -> Learner:
+    """The d2l recipe as a lesson-04 `Learner`: SGD with momentum and weight decay, the body at `lr` and the head at
+    `lr * head_mult` (parameter groups), a one-cycle schedule and accuracy, plus callbacks `cbs`."""
+    return Learner(model, dls, lr=lr, opt_func=_sgd(momentum, weight_decay), param_groups=param_groups(model, lr, head_mult),
+                   cbs=[MetricsCB(accuracy), OneCycleCB(), *(cbs or [])])
 
 # %% ../nbs/05_fine_tuning.ipynb #2c1559ea
 _NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNorm, nn.InstanceNorm2d)
@@ -199,25 +189,30 @@ def unfreeze(model: nn.Module) -> nn.Module:
     return model
 
 # %% ../nbs/05_fine_tuning.ipynb #05c2c37b
-def fine_tune(model: nn.Module, train_dl, valid_dl, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1,
-              lr_mult: float = 100.0, device=None, show: bool = True) -> list[dict]:
-    """fastai-style fine-tuning with lesson 03's `fit` (AdamW, one-cycle): `freeze_epochs` epochs with the body
-    frozen and the head at `base_lr`, then `epochs` epochs unfrozen with the head at `base_lr / 2` and the body
-    `lr_mult` times lower. Returns one record per epoch, with the stage ('frozen' or 'unfrozen') added."""
-    if isinstance(freeze_epochs, bool) or not isinstance(freeze_epochs, int) or freeze_epochs < 0:
-        raise ValueError(f"freeze_epochs must be an int >= 0, got {freeze_epochs!r}")
-    base_lr, lr_mult = _check_positive('base_lr', base_lr), _check_positive('lr_mult', lr_mult)
-    history = []
-    if freeze_epochs:
-        freeze_body(model)
-        hist = fit(model, train_dl, valid_dl, freeze_epochs, base_lr, device=device, show=show)
-        history += [dict(r, stage='frozen') for r in hist]
-    unfreeze(model)
-    lr = base_lr / 2
-    adamw = lambda params, lr_: torch.optim.AdamW(param_groups(model, lr_ / lr_mult, lr_mult), lr=lr_, weight_decay=0.01)
-    hist = fit(model, train_dl, valid_dl, epochs, lr, opt_func=adamw, device=device, show=show)
-    n = len(history)
-    return history + [dict(r, epoch=r['epoch'] + n, stage='unfrozen') for r in hist]
+def fine_tune(learn: Learner, epochs: int, base_lr: float = 2e-3, freeze_epochs: int = 1, lr_mult: float = 100.0) -> list[dict]:
+    """fastai's `Learner.fine_tune` for lesson 04's `Learner`: `freeze_epochs` epochs with the body frozen (batch norm
+    still trains) at `base_lr`, then `epochs` epochs unfrozen with the head at `base_lr / 2` and the body `lr_mult`
+    times lower, each stage one-cycle (a `OneCycleCB` is added unless `learn` has one). The optimizer is `learn`'s.
+    Returns `learn.history`, each record marked with its stage ('frozen' or 'unfrozen')."""
+    epochs, freeze_epochs = check_int(epochs, 'epochs', lo=1), check_int(freeze_epochs, 'freeze_epochs', lo=0)
+    base_lr = check_number(base_lr, 'base_lr', lo=0, open_lo=True)
+    lr_mult = check_number(lr_mult, 'lr_mult', lo=0, open_lo=True)
+    model, extra, old_groups = learn.model, ([] if learn.cb(OneCycleCB) else [OneCycleCB()]), learn.param_groups
+    def stage(n: int, name: str, groups, lr: float):
+        k = len(learn.history)
+        learn.param_groups = groups
+        learn.fit(n, lr=lr, cbs=extra)
+        for r in learn.history[k:]: r['stage'] = name
+    try:
+        if freeze_epochs:
+            freeze_body(model)
+            stage(freeze_epochs, 'frozen', None, base_lr)
+        unfreeze(model)
+        stage(epochs, 'unfrozen', param_groups(model, base_lr / 2 / lr_mult, lr_mult), base_lr / 2)
+    finally:
+        unfreeze(model)
+        learn.param_groups = old_groups
+    return learn.history
 
 # %% ../nbs/05_fine_tuning.ipynb #863e67ca
 def image_folder_loaders(path, size: int = 224, bs: int = 64, n_train: int | None = None, train: str = 'train',
@@ -227,15 +222,14 @@ def image_folder_loaders(path, size: int = 224, bs: int = 64, n_train: int | Non
     path = Path(path)
     for split in (train, valid):
         if not (path / split).is_dir(): raise FileNotFoundError(f"path {str(path)!r} has no {split!r} folder of class folders")
-    size = _check_size(size)
-    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"bs must be an int >= 1, got {bs!r}")
+    size = check_int(size, 'size', lo=1)
+    bs = check_int(bs, 'bs', lo=1)
     tr = torchvision.datasets.ImageFolder(path / train, transform=train_transforms(size))
     va = torchvision.datasets.ImageFolder(path / valid, transform=eval_transforms(size))
     if tr.classes != va.classes: raise ValueError(f"path: class folders differ: {tr.classes} in {train!r}, {va.classes} in {valid!r}")
     g = torch.Generator().manual_seed(seed)
     if n_train is not None:
-        if isinstance(n_train, bool) or not isinstance(n_train, int) or n_train < 1:
-            raise ValueError(f"n_train must be an int >= 1 or None, got {n_train!r}")
+        n_train = check_int(n_train, 'n_train', lo=1)
         tr = Subset(tr, torch.randperm(len(tr), generator=g)[:n_train].tolist())
     pin = torch.cuda.is_available()
     return (DataLoader(tr, bs, shuffle=True, generator=g, num_workers=num_workers, pin_memory=pin, drop_last=False),

@@ -117,6 +117,12 @@ def _check_detection_labels(labels, name: str = 'labels', n: int | None = None) 
                          "with x1 <= x2 and y1 <= y2) nor padding (class -1)")
     return labels
 
+def _as_device(device, name: str = 'device') -> torch.device:
+    "`device` as a `torch.device` (None: `get_device()`), or a ValueError naming `name`."
+    if device is None: return get_device()
+    try: return torch.device(device)
+    except (RuntimeError, TypeError) as e: raise ValueError(f"{name} must be a device such as 'cpu' or 'cuda', got {device!r}") from e
+
 def _fits_on(device: torch.device, nbytes: int, fraction: float = 0.5) -> bool:
     "Whether `nbytes` more fit comfortably on `device` (at most `fraction` of its free memory on CUDA)."
     if device.type == 'cuda': return nbytes <= fraction * torch.cuda.mem_get_info(device)[0]
@@ -132,7 +138,7 @@ class DetectionBatches:
         for v, name in ((shuffle, 'shuffle'), (drop_last, 'drop_last')):
             if not isinstance(v, bool): raise TypeError(f"{name} must be True or False, got {v!r}")
         self.dataset, self.shuffle, self.drop_last = dataset, shuffle, drop_last
-        self.device = get_device() if device is None else torch.device(device)
+        self.device = _as_device(device)
         images, labels = dataset.features, _check_detection_labels(dataset.labels, 'dataset.labels', len(dataset.features))
         if images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1] != 3:
             raise ValueError(f"dataset.features must be uint8 (N, 3, H, W), got {images.dtype} {tuple(images.shape)}")
@@ -148,7 +154,8 @@ class DetectionBatches:
     def __iter__(self):
         n = len(self.images)
         order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
-        order = order.to(self.images.device)                       # one small copy per epoch, none per batch
+        if self.images.is_cuda: order = order.pin_memory().to(self.images.device, non_blocking=True)
+        else: order = order.to(self.images.device)                   # one small copy per epoch, none per batch
         for idx in order.split(self.batch_size):
             if self.drop_last and len(idx) < self.batch_size: break
             X, Y = self.images[idx], self.labels[idx]
@@ -186,6 +193,7 @@ def show_detection_grid(imgs: Tensor, boxes: Sequence[Tensor], classes: Sequence
         if rows.ndim != 2 or rows.shape[1] not in (5, 6):
             raise ValueError(f"boxes: each entry must have shape (N, 5) or (N, 6), got {tuple(rows.shape)}")
         rows = rows[rows[:, 0] >= 0]
+        if len(rows) == 0: continue                                     # nothing to draw on this image
         cls = rows[:, 0].long().tolist()
         names = [classes[c] if classes is not None and c < len(classes) else str(c) for c in cls]
         if rows.shape[1] == 6: names = [f'{n} {s:.2f}' for n, s in zip(names, rows[:, 1].tolist())]
@@ -195,24 +203,34 @@ def show_detection_grid(imgs: Tensor, boxes: Sequence[Tensor], classes: Sequence
 # %% ../nbs/07_ssd.ipynb #b2d72240
 def cls_predictor(num_inputs: int, num_anchors: int, num_classes: int) -> nn.Conv2d:
     "3x3 conv giving `num_anchors * (num_classes + 1)` class scores at every pixel (class 0 = background)."
+    num_inputs, num_anchors = check_int(num_inputs, 'num_inputs', lo=1), check_int(num_anchors, 'num_anchors', lo=1)
+    num_classes = check_int(num_classes, 'num_classes', lo=1)
     return nn.Conv2d(num_inputs, num_anchors * (num_classes + 1), kernel_size=3, padding=1)
 
 def bbox_predictor(num_inputs: int, num_anchors: int) -> nn.Conv2d:
     "3x3 conv giving 4 offsets for each of `num_anchors` anchors at every pixel."
+    num_inputs, num_anchors = check_int(num_inputs, 'num_inputs', lo=1), check_int(num_anchors, 'num_anchors', lo=1)
     return nn.Conv2d(num_inputs, num_anchors * 4, kernel_size=3, padding=1)
 
 # %% ../nbs/07_ssd.ipynb #f050a41c
 def flatten_pred(pred: Tensor) -> Tensor:
     "`(B, C, H, W)` -> `(B, H*W*C)` with the channels of one pixel adjacent (channels last, then flatten)."
+    if not isinstance(pred, Tensor) or pred.ndim != 4:
+        raise ValueError(f"pred must be a tensor of shape (B, C, H, W), got {getattr(pred, 'shape', type(pred).__name__)}")
     return pred.permute(0, 2, 3, 1).flatten(start_dim=1)
 
 def concat_preds(preds: Sequence[Tensor]) -> Tensor:
     "Flatten each scale's predictions and join them along dim 1: one row per image."
+    if isinstance(preds, Tensor) or not isinstance(preds, Sequence) or len(preds) == 0:
+        raise TypeError(f"preds must be a non-empty list of (B, C, H, W) tensors, one per scale, got {type(preds).__name__}")
+    if len({p.shape[0] if isinstance(p, Tensor) else None for p in preds}) != 1:
+        raise ValueError(f"preds must share their batch size, got shapes {[tuple(getattr(p, 'shape', ())) for p in preds]}")
     return torch.cat([flatten_pred(p) for p in preds], dim=1)
 
 # %% ../nbs/07_ssd.ipynb #32ce3887
 def down_sample_blk(in_channels: int, out_channels: int) -> nn.Sequential:
     "Two (3x3 conv, batch norm, ReLU) layers, then 2x2 max-pooling: halves height and width."
+    in_channels, out_channels = check_int(in_channels, 'in_channels', lo=1), check_int(out_channels, 'out_channels', lo=1)
     layers = []
     for _ in range(2):
         layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1),
@@ -223,10 +241,21 @@ def down_sample_blk(in_channels: int, out_channels: int) -> nn.Sequential:
 
 def base_net(channels: Sequence[int] = (16, 32, 64)) -> nn.Sequential:
     "The base network: one down-sampling block per entry of `channels`, starting from 3 input channels."
+    if isinstance(channels, (str, Tensor)) or not isinstance(channels, Sequence) or len(channels) == 0:
+        raise TypeError(f"channels must be a non-empty list of channel counts, got {channels!r}")
     chans = [3, *channels]
     return nn.Sequential(*[down_sample_blk(a, b) for a, b in zip(chans[:-1], chans[1:])])
 
-# %% ../nbs/07_ssd.ipynb #9560b271
+# %% ../nbs/07_ssd.ipynb #31374d6f
+def _check_images(X, name: str = 'X', channels: int | None = None) -> Tensor:
+    "A float image batch `(B, C, H, W)` (with `channels` channels if given): checks of type, dtype and shape only."
+    if not isinstance(X, Tensor): raise TypeError(f"{name} must be a float tensor (B, C, H, W), got {type(X).__name__}")
+    if not X.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor (B, C, H, W) (images as floats in [0, 1]), got dtype {X.dtype}")
+    if X.ndim != 4 or (channels is not None and X.shape[1] != channels):
+        raise ValueError(f"{name} must have shape (B, {channels or 'C'}, H, W), got {tuple(X.shape)}")
+    return X
+
 SSD_SIZES = ((0.2, 0.272), (0.37, 0.447), (0.54, 0.619), (0.71, 0.79), (0.88, 0.961))
 SSD_RATIOS = ((1, 2, 0.5),) * 5
 
@@ -241,6 +270,7 @@ def get_blk(i: int, channels: Sequence[int] = (16, 32, 64, 128)) -> nn.Module:
 def blk_forward(X: Tensor, blk: nn.Module, size: Sequence[float], ratio: Sequence[float],
                 cls_predictor: nn.Module, bbox_predictor: nn.Module) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     "Run one block, then lay anchors on its output and predict their classes and offsets: `(Y, anchors, cls, bbox)`."
+    _check_images(X)
     Y = blk(X)
     anchors = multibox_prior(Y, sizes=size, ratios=ratio)
     return Y, anchors, cls_predictor(Y), bbox_predictor(Y)
@@ -265,13 +295,17 @@ class TinySSD(nn.Module):
 
     def anchors_for(self, shapes: Sequence[tuple[int, int]], device, dtype: torch.dtype = torch.float32) -> Tensor:
         "Anchors `(1, A, 4)` for feature maps of the given `(h, w)` shapes, built once per shapes/device/dtype and cached."
-        key = (tuple(tuple(s) for s in shapes), str(device), dtype)
+        if len(shapes) != 5 or not all(len(s) == 2 for s in shapes):
+            raise ValueError(f"shapes must give the (h, w) of the 5 feature maps, got {shapes!r}")
+        key = (tuple((check_int(h, 'shapes', lo=1), check_int(w, 'shapes', lo=1)) for h, w in shapes), str(device), dtype)
         if key not in self._anchor_cache:
             self._anchor_cache[key] = torch.cat([multibox_prior(torch.empty(h, w, device=device, dtype=dtype), s, r)
                                                  for (h, w), s, r in zip(key[0], self.sizes, self.ratios)], dim=1)
         return self._anchor_cache[key]
 
     def forward(self, X: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        _check_images(X, channels=self.blks[0][0][0].in_channels)
+        if min(X.shape[-2:]) < 64: raise ValueError(f"X: images must be at least 64 pixels on a side (five scales), got {tuple(X.shape[-2:])}")
         shapes, cls_preds, bbox_preds = [], [], []
         for blk, cls_pred, bbox_pred in zip(self.blks, self.cls_preds, self.bbox_preds):
             X = blk(X)
@@ -405,6 +439,7 @@ def host_syncs(fn: Callable[[], object]) -> Counter:
 
 def device_syncs(found: Counter) -> Counter:
     "The entries of `host_syncs` outside optimizer steps (PyTorch's optimizers keep their step counters on the CPU, or read them on the GPU when fused, so their reads never wait for the device)."
+    if not isinstance(found, dict): raise TypeError(f"found must be the Counter that host_syncs returns, got {type(found).__name__}")
     return Counter({k: v for k, v in found.items() if not k.startswith('optimizer: ')})
 
 # %% ../nbs/07_ssd.ipynb #07ffb3a1
@@ -501,6 +536,7 @@ class DetectionScores:
         if not isinstance(preds, (tuple, list)) or len(preds) != 3:
             raise TypeError(f"preds must be the (anchors, cls_preds, bbox_preds) that TinySSD returns, got {type(preds).__name__}")
         anchors, cls_preds, bbox_preds = preds
+        if len(size) != 2: raise ValueError(f"size must be the images' (H, W), got {size!r}")
         bbox_labels, bbox_masks, cls_labels = ssd_targets(anchors, labels)
         loss = calc_loss(cls_preds, cls_labels, bbox_preds, bbox_labels, bbox_masks, self.neg_ratio).sum()
         wrong = (cls_preds.argmax(dim=-1) != cls_labels).sum()
@@ -569,7 +605,7 @@ def ssd_learner(net: nn.Module, train, valid=None, lr: float = 3e-3, neg_ratio: 
     for v, name in ((show, 'show'), (amp, 'amp')):
         if not isinstance(v, bool): raise TypeError(f"{name} must be True or False, got {v!r}")
     weight_decay = check_number(weight_decay, 'weight_decay', lo=0)
-    dev = get_device() if device is None else torch.device(device)
+    dev = _as_device(device)
     net.to(dev)                                                          # before the optimizer: fused AdamW wants it there
     opt_func = partial(torch.optim.AdamW, weight_decay=weight_decay, fused=dev.type == 'cuda')
     cbs = ([DeviceCB(dev), OneCycleCB(), DetectionMetricsCB(neg_ratio, map_every)]

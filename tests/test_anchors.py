@@ -114,7 +114,10 @@ def test_bad_inputs_raise_clear_errors():
         (lambda: offset_inverse(good, torch.zeros(1, 3)), ValueError, 'offset_preds must have shape (..., 4)'),
         (lambda: assign_anchor_to_bbox(good, good.to('meta')), ValueError, 'ground_truth is on cpu'),
         (lambda: multibox_prior(torch.zeros(3), [0.5], [1]), ValueError, 'data must have at least 2 dims'),
-        (lambda: multibox_prior(torch.zeros(3, 3), [0.5, float('nan')], [1]), ValueError, 'sizes must be'),
+        (lambda: multibox_prior(torch.zeros(3, 3), [0.5, float('nan')], [1]), ValueError, 'sizes[1] must be a finite number'),
+        (lambda: multibox_prior(torch.zeros(3, 3), [0.5], [1, '2']), TypeError, 'ratios[1] must be a number'),
+        (lambda: multibox_prior(torch.zeros(3, 3), [0.5], [0]), ValueError, 'ratios[0] must be > 0'),
+        (lambda: multibox_prior(torch.zeros(3, 3), '0.5', [1]), ValueError, 'sizes must be a non-empty list'),
         (lambda: multibox_prior(torch.zeros(3, 3), [0.5], 1.0), ValueError, 'ratios must be'),
         (lambda: multibox_target(good, torch.zeros(1, 2, 4)), ValueError, 'labels must have shape (..., 5)'),
         (lambda: multibox_target(good[None, None], torch.zeros(1, 2, 5)), ValueError, 'anchors must have shape (A, 4)'),
@@ -124,6 +127,18 @@ def test_bad_inputs_raise_clear_errors():
         (lambda: multibox_target(good, torch.zeros(1, 1, 5), iou_threshold=float('nan')), ValueError, 'iou_threshold must be'),
         (lambda: wh_iou(torch.tensor([[1., -1.]]), torch.ones(1, 2)), ValueError, 'wh1 must hold'),
         (lambda: kmeans_anchors(torch.ones(3, 2), 4), ValueError, 'need at least 4 boxes'),
+        (lambda: kmeans_anchors(torch.ones(3, 2), 0), ValueError, 'k must be >= 1'),
+        (lambda: kmeans_anchors(torch.ones(3, 2), 2.0), TypeError, 'k must be an int'),
+        (lambda: kmeans_anchors(torch.ones(3, 2), 2, iters=0), ValueError, 'iters must be >= 1'),
+        (lambda: kmeans_anchors(torch.ones(3, 2), 2, seed=-1), ValueError, 'seed must be >= 0'),
+        (lambda: kmeans_anchors(torch.ones(3, 2), 2, seed=True), TypeError, 'seed must be an int'),
+        (lambda: nms(good, torch.tensor([0.5]), '0.5'), TypeError, 'iou_threshold must be a number'),
+        (lambda: nms(good, torch.tensor([0.5]), float('inf')), ValueError, 'iou_threshold must be a finite number'),
+        (lambda: multibox_detection(torch.ones(1, 2, 1), torch.zeros(1, 4), good, nms_threshold=1.5), ValueError, 'nms_threshold must be <= 1'),
+        (lambda: multibox_detection(torch.ones(1, 2, 1), torch.zeros(1, 4), good, pos_threshold=None), TypeError, 'pos_threshold must be a number'),
+        (lambda: offset_boxes(good, good, eps=0), ValueError, 'eps must be > 0'),
+        (lambda: assign_anchor_to_bbox(good, good, device='gpu7'), ValueError, 'device must be None'),
+        (lambda: assign_anchor_to_bbox(good, good, iou_threshold=-0.5), ValueError, 'iou_threshold must be >= 0'),
     ]
     for fn, exc, msg in cases:
         with pytest.raises(exc) as info: fn()
@@ -143,6 +158,57 @@ def test_empty_inputs_give_empty_outputs():
     assert [t.shape for t in multibox_target(e, torch.zeros(2, 1, 5))] == [(2, 0), (2, 0), (2, 0)]
     assert multibox_detection(torch.zeros(2, 3, 0), torch.zeros(2, 0), e).shape == (2, 0, 6)
     assert wh_iou(torch.zeros(0, 2), torch.ones(3, 2)).shape == (0, 3)
+
+
+def test_thresholds_are_checked_before_any_work():
+    # a bad threshold is reported even when the boxes are bad too: the cheap argument check comes first
+    bad_boxes = torch.tensor([[1., 0., 0., 1.]])
+    with pytest.raises(ValueError, match='iou_threshold'): nms(bad_boxes, torch.tensor([0.5]), 2.0)
+    with pytest.raises(ValueError, match='iou_threshold'): multibox_target(bad_boxes, torch.zeros(1, 1, 5), iou_threshold=2.0)
+    with pytest.raises(ValueError, match='nms_threshold'): multibox_detection(None, None, bad_boxes, nms_threshold=2.0)
+
+
+# ---------------------------------------------------------------- half precision (issue 16)
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_box_iou_low_precision_pixel_boxes(dtype):
+    # areas of a few hundred pixels squared overflow float16 (max 65,504): identical boxes must still have IoU 1
+    b = torch.tensor([[0., 0., 300., 300.], [0., 0., 300., 300.], [50., 40., 420., 380.]], dtype=dtype)
+    iou = box_iou(b, b)
+    assert iou.dtype == torch.float32 and not iou.isnan().any()
+    torch.testing.assert_close(iou, box_iou(b.float(), b.float()), rtol=0, atol=0)   # upcasting is exact
+    assert (iou.diagonal() == 1).all() and iou[0, 1] == 1
+    torch.testing.assert_close(iou, tv_box_iou(b, b), rtol=0, atol=1e-3)
+    assert wh_iou(b[:, 2:], b[:, 2:]).diagonal().eq(1).all()
+
+
+@SETTINGS
+@given(st.integers(1, 200), thresholds, st.integers(0, 2**31 - 1), st.sampled_from([torch.float16, torch.bfloat16]))
+def test_nms_low_precision_equals_float32(n, thr, seed, dtype):
+    # pixel-sized clusters with exact duplicates: float16 nms must keep no duplicate and equal torchvision on float32
+    g = torch.Generator().manual_seed(seed)
+    ctr = 600 * torch.rand(6, 2, generator=g)[torch.randint(0, 6, (n,), generator=g)]
+    wh = 200 + 200 * torch.rand(n, 2, generator=g)
+    boxes = torch.cat((ctr, ctr + wh), 1).round().to(dtype)          # integers: exact in float16 up to 2048
+    boxes = torch.cat((boxes, boxes))                                  # every box twice
+    scores = torch.randperm(2 * n, generator=g).to(torch.float32)
+    keep = nms(boxes, scores, thr)
+    torch.testing.assert_close(keep, tv_nms(boxes.float(), scores, thr), rtol=0, atol=0)
+    kept = boxes[keep].float()
+    if thr < 1: assert len(torch.unique(kept, dim=0)) == len(kept)    # no duplicates survive (IoU 1 > thr)
+
+
+def test_multibox_target_and_detection_in_half_precision():
+    anchors = multibox_prior(torch.zeros(6, 6), [0.3, 0.15], [1, 2, 0.5])[0]
+    labels = torch.tensor([[[0., 0.1, 0.1, 0.5, 0.6], [1., 0.5, 0.4, 0.9, 0.9]]])
+    ref = multibox_target(anchors.half().float(), labels.half().float())   # the same numbers, in float32
+    got = multibox_target(anchors.half(), labels.half())
+    assert torch.equal(got[2], ref[2])
+    torch.testing.assert_close(got[0].float(), ref[0], rtol=0, atol=2e-2)
+    probs = torch.rand(1, 3, len(anchors), generator=torch.Generator().manual_seed(0)).softmax(1)
+    out = multibox_detection(probs.half(), torch.zeros(1, len(anchors) * 4, dtype=torch.float16), anchors.half())
+    assert out.dtype == torch.float16 and not out.isnan().any()
+    c16, m16 = kmeans_anchors((anchors[:, 2:] - anchors[:, :2]).half() * 400, 3)
+    assert c16.dtype == torch.float16 and 0 < m16 <= 1
 
 
 # ---------------------------------------------------------------- NMS

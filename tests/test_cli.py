@@ -59,3 +59,38 @@ def test_featviz_command_offline(tmp_path):
                    '--size', '32', '--steps', '2', '--upscales', '1', '--allow-random')
     assert r.returncode == 0, r.stderr
     assert out.exists() and Image.open(out).size[0] > 0
+
+
+def _mini_course(root: Path) -> Path:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+    nbs = root / 'nbs'; nbs.mkdir()
+    for name, src in {'00_a': "from course_lib.core import headline\nheadline('a', acc=0.5)",
+                      '01_b': "from course_lib.core import headline\nheadline('b', acc=0.25)"}.items():
+        nbformat.write(new_notebook(cells=[new_code_cell(src)]), nbs / f'{name}.ipynb')
+    return nbs
+
+
+@pytest.mark.parametrize('args, msg', [
+    (['--lessons', '99'], 'no notebook matches'),
+    (['--timeout', '-1'], '--timeout must be a positive'),
+    (['--nbs', 'no/such/dir'], 'nbs folder no/such/dir does not exist'),
+    (['--bogus'], 'unrecognized arguments'),
+])
+def test_run_usage_errors_are_one_line_exit_2(args, msg, tmp_path):
+    nbs = _mini_course(tmp_path)
+    extra = [] if '--nbs' in args else ['--nbs', str(nbs)]
+    r = course_lib('run', *extra, *args)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert msg in r.stderr and 'Traceback' not in r.stderr
+
+
+def test_run_only_replaces_results_of_lessons_it_runs(tmp_path):
+    nbs = _mini_course(tmp_path)
+    out = tmp_path / 'results'
+    assert course_lib('run', '--nbs', str(nbs), '--out', str(out), '--lessons', '00').returncode == 0
+    assert course_lib('run', '--nbs', str(nbs), '--out', str(out), '--lessons', '01').returncode == 0
+    assert (out / 'figures' / '00_a' / 'a.json').exists() and (out / 'figures' / '01_b' / 'b.json').exists()
+    assert course_lib('run', '--nbs', str(nbs), '--out', str(out), '--lessons', '99').returncode == 2
+    assert (out / 'figures' / '00_a' / 'a.json').exists()
+    assert sorted(p.name for p in out.glob('*.ipynb')) == ['00_a.ipynb', '01_b.ipynb']

@@ -12,7 +12,7 @@ from PIL import Image
 from torch import nn
 
 from course_lib.cnn import (accuracy, autograd_rf, conv2d, conv_out_size, count_params, cross_entropy, digit_loaders,
-                            evaluate, fit, log_softmax, logsumexp, max_pool2d, nll_loss, receptive_field, simple_cnn,
+                            log_softmax, logsumexp, max_pool2d, nll_loss, receptive_field, rf_heatmaps, simple_cnn,
                             softmax)
 
 FAST = settings(max_examples=30, deadline=None)
@@ -185,74 +185,32 @@ def test_simple_cnn_contract():
     for size in (28, 32, 64): assert m(torch.randn(2, 3, size, size)).shape == (2, 3)
 
 
-def test_fit_signature_contract():
-    params = list(inspect.signature(fit).parameters)
-    assert params[:10] == ['model', 'train_dl', 'valid_dl', 'epochs', 'lr', 'opt_func', 'loss_func', 'device', 'show', 'one_cycle']
-
-
-def _toy_loaders(n=256, bs=32):
-    g = torch.Generator().manual_seed(0)
-    y = torch.randint(0, 2, (n,), generator=g)
-    x = torch.rand(n, 1, 12, 12, generator=g) * 0.5
-    x[y == 1, :, :, :6] += 0.5                     # class 1: bright left half
-    ds = torch.utils.data.TensorDataset(x, y)
-    return (torch.utils.data.DataLoader(ds, bs, shuffle=True, generator=g), torch.utils.data.DataLoader(ds, bs))
-
-
-def test_fit_learns_and_reports():
-    torch.manual_seed(0)
-    train_dl, valid_dl = _toy_loaders()
-    model = simple_cnn(2, (8, 16))
-    losses = []
-    hist = fit(model, train_dl, valid_dl, 4, 1e-2, device='cpu', show=False, batch_losses=losses)
-    assert [list(h) for h in hist] == [['epoch', 'train_loss', 'valid_loss', 'accuracy', 'seconds']] * 4
-    assert [h['epoch'] for h in hist] == [0, 1, 2, 3] and len(losses) == 4 * len(train_dl)
-    assert hist[-1]['train_loss'] < hist[0]['train_loss']
-    assert hist[-1]['accuracy'] > 0.8
-    assert evaluate(model, valid_dl)[1] == pytest.approx(hist[-1]['accuracy'])
-
-
-def test_evaluate_matches_one_pass_over_uneven_batches():
-    torch.manual_seed(0)
-    x, y = torch.rand(37, 1, 12, 12), torch.randint(0, 3, (37,))
-    model = simple_cnn(3, (4, 8)).eval()
-    dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), 10)   # 10, 10, 10, 7
-    with torch.no_grad(): out = model(x)
-    loss, acc = evaluate(model, dl)
-    assert loss == pytest.approx(F.cross_entropy(out, y).item(), rel=1e-5)
-    assert acc == pytest.approx((out.argmax(1) == y).float().mean().item())
-
-
 def test_conv2d_names_bad_stride_and_padding():
     x, w = torch.randn(1, 1, 5, 5), torch.randn(1, 1, 3, 3)
     with pytest.raises(ValueError, match='padding must be >= 0'): conv2d(x, w, padding=-1)
     with pytest.raises(TypeError, match='stride must be an int'): conv2d(x, w, stride=2.0)
 
 
-def test_fit_one_cycle_keeps_each_groups_lr():
-    "A 10x head learning rate (param groups built by opt_func) must survive the one-cycle schedule."
-    train_dl, valid_dl = _toy_loaders(64)
-    model = simple_cnn(2, (4,))
-    seen = {}
-    def opt_func(params, lr):
-        head = list(model[-1].parameters()); ids = {id(p) for p in head}
-        body = [p for p in model.parameters() if id(p) not in ids]
-        opt = torch.optim.SGD([{'params': body, 'lr': lr}, {'params': head, 'lr': 10 * lr}], lr=lr)
-        seen['opt'] = opt
-        return opt
-    fit(model, train_dl, valid_dl, 1, 1e-3, opt_func=opt_func, device='cpu', show=False)
-    peak = [g['max_lr'] for g in seen['opt'].param_groups]
-    assert peak == pytest.approx([1e-3, 1e-2])
+def test_receptive_field_names_rows_and_heatmaps_match_formula():
+    model = simple_cnn(10, (4, 8, 16))
+    t = receptive_field(model[:-2], 28)
+    assert list(t.index) == ['input', 'conv1', 'conv2', 'conv3', 'gap'] and t.module.tolist() == ['', '0.0', '1.0', '2.0', '3']
+    layers = [nn.Conv2d(1, 1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(1, 1, 5, stride=2, padding=2), nn.AvgPool2d(3, 1, 1)]
+    t = receptive_field(layers, 64)
+    assert list(t.index) == ['input', 'conv1', 'pool1', 'conv2', 'pool2']
+    maps = rf_heatmaps(layers, 64)
+    assert len(maps) == 4 and all(m.shape == (64, 64) for m in maps)
+    for m, rf in zip(maps, t.rf.iloc[1:]):
+        rows, cols = m.nonzero(as_tuple=True)
+        assert int(rows.max() - rows.min() + 1) == int(cols.max() - cols.min() + 1) == rf
+        assert m.max() == m[rows.min():rows.max() + 1, cols.min():cols.max() + 1].max()   # brightest inside the field
+    assert autograd_rf(layers, 64) == t.rf.iloc[1:].tolist()
 
 
-def test_fit_rejects_bad_input_and_nan_loss():
-    train_dl, valid_dl = _toy_loaders(64)
-    model = simple_cnn(2, (4,))
-    with pytest.raises(ValueError, match='epochs must be >= 1'): fit(model, train_dl, valid_dl, 0, 1e-3)
-    with pytest.raises(ValueError, match='lr must be a positive number'): fit(model, train_dl, valid_dl, 1, float('nan'))
-    nan_loss = lambda out, y: out.sum() * float('nan')
-    with pytest.raises(FloatingPointError, match='loss became nan'):
-        fit(model, train_dl, valid_dl, 1, 1e-3, loss_func=nan_loss, device='cpu', show=False)
+def test_accuracy_is_a_tensor_on_the_logits_device():
+    logits, y = torch.tensor([[2., 1.], [0., 3.], [1., 0.]]), torch.tensor([0, 1, 1])
+    a = accuracy(logits, y)
+    assert isinstance(a, torch.Tensor) and a.ndim == 0 and a.item() == pytest.approx(2 / 3)
 
 
 @pytest.fixture

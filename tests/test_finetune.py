@@ -10,10 +10,11 @@ from PIL import Image
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_lib.cnn import count_params, fit, simple_cnn
+from course_lib.cnn import count_params, simple_cnn
 from course_lib.finetune import (IMAGENET_MEAN, IMAGENET_STD, compare_runs, denormalize, eval_transforms, find_head,
-                                 fine_tune, finetune_opt, finetune_sgd, freeze_body, image_folder_loaders,
+                                 fine_tune, finetune_learner, finetune_sgd, freeze_body, image_folder_loaders,
                                  param_groups, replace_head, split_params, train_transforms, transfer_model, unfreeze)
+from course_lib.learner import DataLoaders, DeviceCB, Learner, OneCycleCB
 
 FAST = settings(max_examples=25, deadline=None)
 
@@ -178,18 +179,21 @@ def test_param_groups_rates(lr, mult):
                                          (dict(lr=0.1, weight_decay=float('nan')), 'weight_decay'),
                                          (dict(lr=0.1, momentum=float('nan')), 'momentum')])
 def test_finetune_sgd_bad_input(kwargs, word):
-    with pytest.raises(ValueError, match=word):
+    with pytest.raises((ValueError, TypeError), match=word):
         finetune_sgd(simple_cnn(3), **kwargs)
 
 
-def test_finetune_opt_with_fit_trains_head_faster():
+def test_finetune_learner_groups_and_one_cycle_peaks():
     torch.manual_seed(0)
-    dl = DataLoader(TensorDataset(torch.randn(16, 1, 28, 28), torch.randint(0, 3, (16,))), batch_size=8)
+    dl = DataLoader(TensorDataset(torch.randn(16, 1, 28, 28), torch.randint(0, 3, (16,))), batch_size=4)
     m = simple_cnn(3)
-    hist = fit(m, dl, dl, 1, 0.01, opt_func=finetune_opt(m, head_mult=10), device='cpu', show=False, one_cycle=False)
-    assert len(hist) == 1 and math.isfinite(hist[0]['train_loss'])
-    with pytest.raises(ValueError, match='params'):
-        finetune_opt(m)(simple_cnn(3).parameters(), 0.1)
+    learn = finetune_learner(m, DataLoaders(dl, dl), 0.01, head_mult=10, cbs=[DeviceCB('cpu')])
+    hist = learn.fit(2)                                      # 8 steps: warm-up ends at step 0.3 * 8 - 1 = 1.4
+    assert len(hist) == 2 and math.isfinite(hist[-1]['train_loss']) and 'accuracy' in hist[-1]
+    lrs = torch.tensor(learn.cb(OneCycleCB).lrs)
+    torch.testing.assert_close(lrs[:, 1] / lrs[:, 0], torch.full((8,), 10.0, dtype=lrs.dtype))
+    assert all(g['momentum'] == pytest.approx(0.95) and g['weight_decay'] == 1e-3 for g in learn.opt.param_groups)
+    with pytest.raises(ValueError, match='momentum must be < 1'): finetune_learner(m, DataLoaders(dl), 0.1, momentum=1)
 
 
 @pytest.mark.parametrize('make', MODELS)
@@ -208,22 +212,25 @@ def test_freeze_and_unfreeze(make):
 def test_fine_tune_stages_and_frozen_body():
     torch.manual_seed(0)
     dl = DataLoader(TensorDataset(torch.randn(16, 1, 28, 28), torch.randint(0, 3, (16,))), batch_size=8)
+    dls = DataLoaders(dl, dl)
     m = simple_cnn(3)
     conv = m[0][0].weight.detach().clone()
-    hist = fine_tune(m, dl, dl, epochs=1, base_lr=1e-2, freeze_epochs=2, device='cpu', show=False)
+    learn = Learner(m, dls, cbs=[DeviceCB('cpu')])
+    hist = fine_tune(learn, epochs=1, base_lr=1e-2, freeze_epochs=2)
     assert [r['stage'] for r in hist] == ['frozen', 'frozen', 'unfrozen'] and [r['epoch'] for r in hist] == [0, 1, 2]
-    assert not torch.equal(m[0][0].weight, conv)
+    assert not torch.equal(m[0][0].weight, conv) and learn.param_groups is None
+    assert count_params(m, trainable_only=True) == count_params(m)
 
     m = simple_cnn(3)
     conv = m[0][0].weight.detach().clone()
     freeze_body(m)
-    fit(m, dl, dl, 1, 1e-2, device='cpu', show=False)
+    Learner(m, dls, lr=1e-2, cbs=[DeviceCB('cpu'), OneCycleCB()]).fit(1)
     assert torch.equal(m[0][0].weight, conv)        # frozen conv weights do not move
-    hist = fine_tune(simple_cnn(3), dl, dl, epochs=1, freeze_epochs=0, device='cpu', show=False)
+    hist = fine_tune(Learner(simple_cnn(3), dls, cbs=[DeviceCB('cpu')]), epochs=1, freeze_epochs=0)
     assert [r['stage'] for r in hist] == ['unfrozen']
-    for bad in (dict(freeze_epochs=-1), dict(freeze_epochs=1.5), dict(base_lr=0), dict(lr_mult=-2)):
-        with pytest.raises(ValueError):
-            fine_tune(simple_cnn(3), dl, dl, 1, **{'base_lr': 1e-3, **bad}, show=False)
+    for bad in (dict(freeze_epochs=-1), dict(base_lr=0), dict(lr_mult=-2)):
+        with pytest.raises(ValueError): fine_tune(Learner(simple_cnn(3), dls), 1, **{'base_lr': 1e-3, **bad})
+    with pytest.raises(TypeError, match='freeze_epochs must be an int'): fine_tune(Learner(simple_cnn(3), dls), 1, freeze_epochs=1.5)
 
 
 # ---------------------------------------------------------------- loaders and tables

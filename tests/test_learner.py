@@ -325,3 +325,30 @@ def test_bad_input():
     with pytest.raises(ValueError, match='moms must be None or three'): OneCycleCB(moms=(0.9, 0.8))
     with pytest.raises(ValueError, match='at least 2 training steps'):
         Learner(m, DataLoaders([(torch.zeros(2, 2, 6, 6), torch.zeros(2, dtype=torch.long))]), cbs=[OneCycleCB()]).fit(1)
+
+
+def test_host_reads_do_not_grow_with_steps():
+    "Every read of a tensor value made by the learner's code is per epoch, never per step."
+    import sys
+    from collections import Counter
+    from torch.overrides import TorchFunctionMode
+    reads = {'item', 'tolist', '__bool__', '__float__', '__int__', '__index__', 'nonzero', 'numpy', 'cpu'}
+    class Count(TorchFunctionMode):
+        def __init__(self): super().__init__(); self.n = Counter()
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if getattr(func, '__name__', '') in reads:
+                f = sys._getframe(1)
+                while f is not None:
+                    fn = f.f_code.co_filename.replace('\\', '/')
+                    if '/torch/optim/' in fn or '/torch/utils/data/' in fn or '/torch/' not in fn: break
+                    f = f.f_back
+                self.n[fn] += 1
+            return func(*args, **(kwargs or {}))
+    out = []
+    for n in (16, 64):
+        learn = Learner(make_model(), make_dls(bs=4, n=n), lr=1e-2,
+                        cbs=[MetricsCB(acc), OneCycleCB(), MixedPrecisionCB(), ChannelsLastCB(), NonFiniteCB(every=None),
+                             HistoryCB(batch_losses=True), ProgressCB(bars=False)])
+        with Count() as c: learn.fit(3)
+        out.append(sum(v for k, v in c.n.items() if k.replace('\\', '/').endswith('course_lib/learner.py')))
+    assert out[0] == out[1] and 0 < out[0] <= 5 * 3

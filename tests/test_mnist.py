@@ -9,9 +9,9 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 from torch import nn
 
-from course_lib.mnist import (BasicOptim, batch_accuracy, class_accuracy_table, image_folder_xy, linear1,
-                              load_image_folder, mnist_distance, predict_nearest, sigmoid_loss, train_epoch,
-                              validate_epoch)
+from course_lib.mnist import (BasicOptim, batch_accuracy, calc_grad, class_accuracy_table, image_folder_xy,
+                              init_params, linear1, load_image_folder, mnist_distance, predict_nearest, sigmoid_loss,
+                              train_epoch, validate_epoch)
 
 FAST = settings(max_examples=25, deadline=None)
 
@@ -46,6 +46,31 @@ def test_load_image_folder_errors(tmp_path):
     with pytest.raises(ValueError, match='no image files'): load_image_folder(tmp_path)
     with pytest.raises(TypeError, match='size must be'): load_image_folder(tmp_path, size=(2, 2, 2))
     with pytest.raises(TypeError, match='size must be'): load_image_folder(tmp_path, size=True)
+    with pytest.raises(TypeError, match=r'size\[1\] \(width\) must be an int'): load_image_folder(tmp_path, size=(2, 2.5))
+    with pytest.raises(ValueError, match=r'size\[0\] \(height\) must be >= 1'): load_image_folder(tmp_path, size=(-1, 2))
+    with pytest.raises(TypeError, match='path must be a str or Path'): load_image_folder(None)
+
+
+def _noise_png(path, seed=0, size=28):
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (size, size), dtype=np.uint8)).save(path)
+
+
+@pytest.mark.parametrize('kind', ['truncated', 'not_an_image', 'empty_file', 'sixteen_bit', 'float_tiff'])
+def test_load_image_folder_bad_file_names_the_file(tmp_path, kind):
+    for i in range(3): _noise_png(tmp_path / f'ok{i}.png', seed=i)
+    bad = tmp_path / ('bad.tif' if kind == 'float_tiff' else 'bad.png')
+    if kind == 'truncated':
+        _noise_png(tmp_path / 'full.png', seed=9); data = (tmp_path / 'full.png').read_bytes(); (tmp_path / 'full.png').unlink()
+        bad.write_bytes(data[:len(data) // 2])
+    elif kind == 'not_an_image': bad.write_text('<html>404 not found</html>')
+    elif kind == 'empty_file': bad.write_bytes(b'')
+    elif kind == 'sixteen_bit': Image.fromarray(np.full((28, 28), 40000, np.uint16)).save(bad)
+    else: Image.fromarray(np.full((28, 28), 0.5, np.float32)).save(bad)
+    before = sorted((p.name, p.stat().st_size) for p in tmp_path.iterdir())
+    with pytest.raises((OSError, ValueError)) as info: load_image_folder(tmp_path)
+    assert str(bad) in str(info.value), str(info.value)
+    if kind in ('sixteen_bit', 'float_tiff'): assert 'more than 8 bits' in str(info.value)
+    assert sorted((p.name, p.stat().st_size) for p in tmp_path.iterdir()) == before       # nothing touched
 
 
 def test_image_folder_xy_labels_follow_class_order(tmp_path):
@@ -84,12 +109,62 @@ def test_predict_nearest_is_argmin_of_distances(g, n, c):
     assert torch.equal(predict_nearest(ideals, ideals), torch.arange(c))   # each ideal is nearest to itself
 
 
+def test_bad_arguments_are_named():
+    img, imgs = torch.rand(28, 28), torch.rand(4, 28, 28)
+    lin = nn.Linear(3, 1)
+    cases = [
+        (lambda: mnist_distance(imgs, img, kind='l2'), ValueError, 'kind must be one of'),
+        (lambda: mnist_distance((imgs * 255).byte(), img), TypeError, 'a must be a floating-point tensor'),
+        (lambda: mnist_distance(imgs, img.numpy()), TypeError, 'b must be a torch.Tensor'),
+        (lambda: mnist_distance(imgs, torch.rand(27, 28)), ValueError, 'do not broadcast'),
+        (lambda: predict_nearest(imgs, torch.rand(0, 28, 28)), ValueError, 'ideals is empty'),
+        (lambda: predict_nearest(imgs, imgs, kind=None), ValueError, 'kind must be one of'),
+        (lambda: class_accuracy_table(torch.tensor([0]), torch.tensor([0]), 'a'), TypeError, 'names must be a list'),
+        (lambda: init_params((3, 2), std=float('nan')), ValueError, 'std must be a finite number'),
+        (lambda: init_params('3'), TypeError, 'size must be an int or a tuple'),
+        (lambda: init_params((3, True)), TypeError, r'size[1] must be an int'),
+        (lambda: linear1(torch.rand(2, 3), torch.rand(4, 1), torch.rand(1)), ValueError, 'same D'),
+        (lambda: linear1(torch.rand(2, 3), torch.rand(3, 2), torch.rand(3)), ValueError, 'bias must have shape (2,)'),
+        (lambda: linear1([[1.]], torch.rand(1, 1), torch.rand(1)), TypeError, 'xb must be a torch.Tensor'),
+        (lambda: sigmoid_loss(torch.tensor([1, 0]), torch.tensor([1, 0])), TypeError, 'preds must be raw float scores'),
+        (lambda: batch_accuracy([0.3], torch.tensor([1.])), TypeError, 'must be torch.Tensors'),
+        (lambda: calc_grad(torch.rand(2, 3), torch.ones(2, 1), 'model'), TypeError, 'model must be callable'),
+        (lambda: BasicOptim(lin.parameters(), lr=0), ValueError, 'lr must be > 0'),
+        (lambda: BasicOptim(lin.parameters(), lr='1'), TypeError, 'lr must be a number'),
+        (lambda: BasicOptim([torch.zeros(2)], lr=1), TypeError, 'params[0] must be a tensor that requires grad'),
+        (lambda: train_epoch(lin, 5, BasicOptim(lin.parameters(), 1)), TypeError, 'dl must be an iterable'),
+        (lambda: train_epoch(lin, [], None), TypeError, 'opt must have step()'),
+        (lambda: validate_epoch(lin, [(torch.rand(2, 3), torch.ones(2, 1))], metric='acc'), TypeError, 'metric must be callable'),
+        (lambda: image_folder_xy(3, ['3']), TypeError, 'root must be a str or Path'),
+        (lambda: image_folder_xy('.', ['3', '3']), ValueError, 'repeated'),
+    ]
+    for fn, exc, msg in cases:
+        with pytest.raises(exc) as info: fn()
+        assert msg in str(info.value), (msg, str(info.value))
+
+
+def test_train_epoch_reports_divergence():
+    model = nn.Linear(2, 1)
+    with torch.no_grad(): model.weight.fill_(float('nan'))
+    batches = [(torch.rand(4, 2), torch.ones(4, 1))]
+    with pytest.raises(FloatingPointError, match='diverged'): train_epoch(model, batches, BasicOptim(model.parameters(), 1.0))
+
+
+def test_validate_epoch_accepts_python_float_metrics():
+    x, y = torch.randn(10, 3), (torch.rand(10, 1) > 0.5).float()
+    model = nn.Linear(3, 1)
+    batches = [(x[:6], y[:6]), (x[6:], y[6:])]
+    got = validate_epoch(model, batches, metric=lambda p, t: float(batch_accuracy(p, t)))
+    assert got == pytest.approx(validate_epoch(model, batches))
+
+
 def test_class_accuracy_table_mean_is_unweighted():
     t = class_accuracy_table(torch.tensor([0, 0, 0, 1]), torch.tensor([0, 0, 0, 1]), ['x', 'y'])
     assert t.accuracy.tolist() == [1.0, 1.0, 1.0]
     t = class_accuracy_table(torch.tensor([0, 1, 1, 1]), torch.tensor([0, 0, 0, 1]), ['x', 'y'])
     assert t.loc['x', 'accuracy'] == pytest.approx(1 / 3) and t.loc['mean', 'accuracy'] == pytest.approx(2 / 3)
     assert t.loc['mean', 'n'] == 4
+    assert t.mistakes.tolist() == [2, 0, 2]
 
 
 @FAST

@@ -438,3 +438,82 @@ def test_anchor_cache_per_input_size():
         x = blk(x); ref.append(multibox_prior(x, s, r))
     torch.testing.assert_close(a96, torch.cat(ref, 1), rtol=0, atol=0)
     assert not any('anchor' in k for k in net.state_dict())                 # the cache is not part of the weights
+
+
+# ---------------------------------------------------------------- training through the Learner
+def test_train_ssd_history_and_map_every(synth):
+    from course_lib.ssd import train_ssd
+    torch.manual_seed(0)
+    train = DetectionBatches(BananasDataset(synth, is_train=True, size=64), 4, shuffle=True, device='cpu')
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 4, device='cpu')
+    hist = train_ssd(TinySSD(3), train, val, epochs=3, map_every=2, show=False)
+    assert [h['epoch'] for h in hist] == [0, 1, 2]
+    assert {'train_loss', 'valid_loss', 'class_err', 'bbox_mae', 'map50', 'map', 'seconds', 'images_per_s'} <= set(hist[0])
+    measured = [not np.isnan(h['map50']) for h in hist]
+    assert measured == [False, True, True]                        # every 2nd epoch, and always the last
+
+
+def test_metrics_callback_equals_evaluate_ssd(synth):
+    "The callback's figures on the Learner's validation pass equal evaluate_ssd's separate pass."
+    from course_lib.ssd import ssd_learner
+    torch.manual_seed(0)
+    train = DetectionBatches(BananasDataset(synth, is_train=True, size=64), 4, shuffle=True, device='cpu')
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 2, device='cpu')
+    net = TinySSD(3)
+    learn = ssd_learner(net, train, val, show=False, neg_ratio=2.0)
+    learn.fit(1)
+    rec = learn.validate()
+    ref = evaluate_ssd(net, val, neg_ratio=2.0)
+    for k in ('valid_loss', 'class_err', 'bbox_mae', 'map50', 'map'):
+        assert rec[k] == pytest.approx(ref[k], rel=1e-5, abs=1e-7), k
+
+
+def test_ssd_learner_bad_args(synth):
+    from course_lib.ssd import DetectionMetricsCB, ssd_learner, train_ssd
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 2, device='cpu')
+    with pytest.raises(TypeError, match='net'): ssd_learner('net', val)
+    with pytest.raises(TypeError, match='show'): ssd_learner(TinySSD(3), val, show='yes')
+    with pytest.raises(ValueError, match='neg_ratio'): ssd_learner(TinySSD(3), val, neg_ratio=0)
+    with pytest.raises(ValueError, match='weight_decay'): ssd_learner(TinySSD(3), val, weight_decay=-1)
+    with pytest.raises(ValueError, match='map_every'): DetectionMetricsCB(map_every=0)
+    with pytest.raises(ValueError, match='epochs'): train_ssd(TinySSD(3), val, val, epochs=0)
+
+
+@pytest.mark.parametrize('call, exc, name', [
+    (lambda: TinySSD(3)(torch.zeros(1, 3, 32, 32)), ValueError, '64 pixels'),
+    (lambda: TinySSD(3)(torch.zeros(1, 1, 64, 64)), ValueError, r'X must have shape \(B, 3'),
+    (lambda: TinySSD(3)(torch.zeros(1, 3, 64, 64, dtype=torch.uint8)), TypeError, 'X must be a float'),
+    (lambda: TinySSD(3).anchors_for([(2, 2)], 'cpu'), ValueError, 'shapes'),
+    (lambda: flatten_pred(torch.zeros(2, 3)), ValueError, 'pred'),
+    (lambda: concat_preds(torch.zeros(2, 3, 4, 4)), TypeError, 'preds'),
+    (lambda: concat_preds([torch.zeros(2, 3, 4, 4), torch.zeros(1, 3, 2, 2)]), ValueError, 'batch size'),
+    (lambda: DetectionBatches.__init__(object.__new__(DetectionBatches), None, 2), TypeError, 'dataset'),
+    (lambda: device_syncs([1]), TypeError, 'found'),
+])
+def test_model_pieces_bad_input(call, exc, name):
+    with pytest.raises(exc, match=name): call()
+
+
+def test_builders_bad_input(synth):
+    from course_lib.ssd import base_net, bbox_predictor, cls_predictor, down_sample_blk, get_blk, ssd_learner
+    with pytest.raises(ValueError, match='num_anchors'): cls_predictor(8, 0, 3)
+    with pytest.raises(TypeError, match='num_inputs'): bbox_predictor(8.0, 4)
+    with pytest.raises(ValueError, match='out_channels'): down_sample_blk(3, 0)
+    with pytest.raises(TypeError, match='channels'): base_net('16')
+    with pytest.raises(ValueError, match='i must be <= 4'): get_blk(5)
+    val = DetectionBatches(BananasDataset(synth, is_train=False, size=64), 2, device='cpu')
+    with pytest.raises(ValueError, match='device'): DetectionBatches(val.dataset, 2, device='gpu7')
+    with pytest.raises(ValueError, match='device'): ssd_learner(TinySSD(3), val, device='nowhere')
+
+
+def test_detection_grid_with_empty_images():
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from course_lib.ssd import show_detection_grid
+    imgs = torch.rand(2, 3, 64, 64)
+    dets = [torch.zeros(0, 6), torch.tensor([[1, 0.9, 0.1, 0.1, 0.5, 0.5]])]
+    fig, axes = show_detection_grid(imgs, dets, ['a', 'b'])
+    assert len(axes[0].patches) == 0 and len(axes[1].patches) == 1
+    with pytest.raises(ValueError, match='boxes'): show_detection_grid(imgs, [torch.zeros(1, 3)] * 2)
+    plt.close(fig)
