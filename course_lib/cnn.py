@@ -231,13 +231,28 @@ def simple_cnn(n_out: int = 10, channels: Sequence[int] = (8, 16, 32, 64), in_ch
     return nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ci, n_out))
 
 # %% ../nbs/03_cnn_basics.ipynb #d309feff
+def _stratified(y: Tensor, per_class: int, g: torch.Generator, names: Sequence[str]) -> Tensor:
+    "Indices of `per_class` random items of each class in `y` (labels index `names`), drawn with `g`, classes in order."
+    picks = []
+    for c in y.unique().tolist():
+        idx = (y == c).nonzero()[:, 0]
+        if len(idx) < per_class:
+            raise ValueError(f"per_class={per_class} but digit {names[c]!r} has only {len(idx)} training images")
+        picks.append(idx[torch.randperm(len(idx), generator=g)[:per_class]])
+    return torch.cat(picks)
+
 def digit_loaders(path, bs: int, n_train: int | None = None, classes: Sequence | None = None,
-                  n_valid: int | None = None, seed: int = 0, num_workers: int = 0) -> tuple[DataLoader, DataLoader]:
+                  n_valid: int | None = None, seed: int = 0, num_workers: int = 0,
+                  per_class: int | None = None) -> tuple[DataLoader, DataLoader]:
     """Training and validation loaders over the MNIST folders of `fetch('mnist')` (`training/<digit>`, `testing/<digit>`):
     float images `(B, 1, 28, 28)` in [0, 1] and labels, the index of each image's digit in `classes` (default: all ten).
-    `n_train`/`n_valid` keep a random subset drawn with `seed`; only the training loader shuffles."""
+    `n_train`/`n_valid` keep a random subset drawn with `seed`; `per_class` instead keeps that many random training
+    images of each class (a stratified draw with `seed`). Only the training loader shuffles."""
     path = Path(path)
     bs = check_int(bs, 'bs', lo=1)
+    if per_class is not None:
+        per_class = check_int(per_class, 'per_class', lo=1)
+        if n_train is not None: raise ValueError("pass n_train or per_class, not both")
     classes = [str(c) for c in (range(10) if classes is None else classes)]
     if not classes: raise ValueError("classes is empty: name at least one digit")
     for split in ('training', 'testing'):
@@ -248,8 +263,8 @@ def digit_loaders(path, bs: int, n_train: int | None = None, classes: Sequence |
     for split, n, shuffle, name in (('training', n_train, True, 'n_train'), ('testing', n_valid, False, 'n_valid')):
         if n is not None: check_int(n, name, lo=1)
         x, y = image_folder_xy(path/split, classes)
-        if n is not None:
-            idx = torch.randperm(len(x), generator=g)[:n]
+        if n is not None or (shuffle and per_class is not None):
+            idx = torch.randperm(len(x), generator=g)[:n] if n is not None else _stratified(y, per_class, g, classes)
             x, y = x[idx], y[idx]
         ds = TensorDataset(x[:, None], y)
         order = RandomSampler(ds, generator=torch.Generator().manual_seed(seed)) if shuffle else SequentialSampler(ds)

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import math
+import os
 from functools import partial
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import torch
 import torchvision
@@ -214,16 +216,18 @@ def fine_tune(learn: Learner, epochs: int, base_lr: float = 2e-3, freeze_epochs:
         learn.param_groups = old_groups
     return learn.history
 
-# %% ../nbs/05_fine_tuning.ipynb #863e67ca
+# %% ../nbs/05_fine_tuning.ipynb #f556f537
 def image_folder_loaders(path, size: int = 224, bs: int = 64, n_train: int | None = None, train: str = 'train',
                          valid: str = 'test', seed: int = 0, num_workers: int = 0) -> tuple[DataLoader, DataLoader]:
     """Loaders over `path/train/<class>/*` (augmented with `train_transforms(size)`, shuffled) and `path/valid/<class>/*`
-    (`eval_transforms(size)`), ImageNet-normalized; `n_train` keeps a random training subset drawn with `seed`."""
+    (`eval_transforms(size)`), ImageNet-normalized; `n_train` keeps a random training subset drawn with `seed`.
+    `num_workers` worker processes load the images, never more than this machine's CPUs."""
     path = Path(path)
     for split in (train, valid):
         if not (path / split).is_dir(): raise FileNotFoundError(f"path {str(path)!r} has no {split!r} folder of class folders")
     size = check_int(size, 'size', lo=1)
     bs = check_int(bs, 'bs', lo=1)
+    num_workers = min(check_int(num_workers, 'num_workers', lo=0), os.cpu_count() or 1)
     tr = torchvision.datasets.ImageFolder(path / train, transform=train_transforms(size))
     va = torchvision.datasets.ImageFolder(path / valid, transform=eval_transforms(size))
     if tr.classes != va.classes: raise ValueError(f"path: class folders differ: {tr.classes} in {train!r}, {va.classes} in {valid!r}")
@@ -235,25 +239,41 @@ def image_folder_loaders(path, size: int = 224, bs: int = 64, n_train: int | Non
     return (DataLoader(tr, bs, shuffle=True, generator=g, num_workers=num_workers, pin_memory=pin, drop_last=False),
             DataLoader(va, bs, shuffle=False, num_workers=num_workers, pin_memory=pin))
 
-# %% ../nbs/05_fine_tuning.ipynb #c2c91b58
+# %% ../nbs/05_fine_tuning.ipynb #c559f8b6
+def _seed_runs(name: str, hist) -> list[list[dict]]:
+    "A run is a `Learner` history (a list of per-epoch dicts) or a list of histories, one per seed."
+    if not isinstance(hist, (list, tuple)) or not hist: raise ValueError(f"runs[{name!r}] is an empty history")
+    hists = [hist] if isinstance(hist[0], dict) else list(hist)
+    if not all(isinstance(h, (list, tuple)) and h and all(isinstance(r, dict) for r in h) for h in hists):
+        raise ValueError(f"runs[{name!r}] must be a history (list of per-epoch dicts) or a non-empty list of them")
+    return hists
+
 def compare_runs(runs: dict) -> pd.DataFrame:
-    "One row per run (a `fit`-style history): epochs, final train loss, final test accuracy, total seconds."
+    """One row per run: seeds, epochs, final test accuracy (mean, standard deviation, min, max over the seeds),
+    final training loss (mean) and seconds per run (mean). A run is a `Learner` history or a list of them, one per seed."""
     if not isinstance(runs, dict) or not runs: raise ValueError("runs must be a non-empty dict of name -> history")
     rows = []
     for name, hist in runs.items():
-        if not hist: raise ValueError(f"runs[{name!r}] is an empty history")
-        rows.append(dict(run=name, epochs=len(hist), train_loss=hist[-1]['train_loss'],
-                         test_accuracy=hist[-1]['accuracy'], seconds=sum(r['seconds'] for r in hist)))
+        hists = _seed_runs(name, hist)
+        acc = np.array([h[-1]['accuracy'] for h in hists])
+        rows.append(dict(run=name, seeds=len(hists), epochs=len(hists[0]), test_accuracy=acc.mean(),
+                         sd=acc.std(ddof=1) if len(acc) > 1 else float('nan'), min=acc.min(), max=acc.max(),
+                         train_loss=np.mean([h[-1]['train_loss'] for h in hists]),
+                         seconds=np.mean([sum(r['seconds'] for r in h) for h in hists])))
     return pd.DataFrame(rows).set_index('run')
 
-def plot_runs(runs: dict, title: str | None = None) -> plt.Figure:
-    "Training loss and test accuracy per epoch, one line per run; returns the figure."
+def plot_runs(runs: dict, title: str | None = None, colors: dict | None = None) -> plt.Figure:
+    "Training loss and test accuracy per epoch, one colour per run (`colors`: name -> colour): the mean over the seeds, the range shaded."
     compare_runs(runs)   # validates
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.5))
     for name, hist in runs.items():
-        ep = [r['epoch'] + 1 for r in hist]
-        axs[0].plot(ep, [r['train_loss'] for r in hist], marker='.', label=name)
-        axs[1].plot(ep, [r['accuracy'] for r in hist], marker='.', label=name)
+        hists, c = _seed_runs(name, hist), (colors or {}).get(name)
+        n = min(len(h) for h in hists)
+        ep = np.arange(1, n + 1)
+        for ax, key in zip(axs, ('train_loss', 'accuracy')):
+            v = np.array([[r[key] for r in h[:n]] for h in hists])
+            line, = ax.plot(ep, v.mean(0), marker='.', color=c, label=f'{name} ({len(hists)} seeds)' if len(hists) > 1 else name)
+            if len(hists) > 1: ax.fill_between(ep, v.min(0), v.max(0), color=line.get_color(), alpha=0.15)
     axs[0].set(xlabel='epoch', ylabel='training loss', yscale='log')
     axs[1].set(xlabel='epoch', ylabel='test accuracy', ylim=(0, 1.02))
     axs[1].legend()

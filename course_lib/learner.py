@@ -38,6 +38,10 @@ class DataLoaders:
                 raise TypeError(f"{name} must be an iterable of (xb, *yb) batches such as a DataLoader, got {type(dl).__name__}")
         self.train, self.valid = train, valid
 
+    def __iter__(self):
+        "Unpack as `train_dl, valid_dl = dls`."
+        return iter((self.train, self.valid))
+
     def __repr__(self) -> str:
         return f"DataLoaders(train={_len(self.train)} batches, valid={'None' if self.valid is None else _len(self.valid)} batches)"
 
@@ -122,6 +126,7 @@ class Learner:
         cbs = _check_cbs(cbs, 'cbs')
         defaults = [c() for c in self.default_cbs if default_cbs and not any(isinstance(cb, c) for cb in cbs)]
         self.cbs: list[Callback] = []
+        self._handlers: dict = {}
         self.add_cbs(defaults + cbs)
         self.history: list[dict] = []
         self.metrics: dict = {}
@@ -134,12 +139,14 @@ class Learner:
         for cb in _check_cbs(cbs, 'cbs'):
             cb.learn = self
             self.cbs.append(cb)
+        self._handlers = {}
         return self
 
     def remove_cbs(self, cbs) -> Learner:
         "Remove callbacks added with `add_cbs`."
         for cb in cbs:
             if cb in self.cbs: self.cbs.remove(cb)
+        self._handlers = {}
         return self
 
     def cb(self, cls: type) -> Callback | None:
@@ -147,10 +154,12 @@ class Learner:
         return next((cb for cb in self.cbs if isinstance(cb, cls)), None)
 
     def __call__(self, event: str) -> None:
-        "Run `event` on every callback that defines it, in increasing `order`."
-        for cb in sorted(self.cbs, key=lambda c: c.order):
-            meth = getattr(cb, event, None)
-            if meth is not None: meth(self) if _takes_learn(meth) else meth()
+        "Run `event` on every callback that defines it, in increasing `order` (looked up once per event, not per batch)."
+        handlers = self._handlers.get(event)
+        if handlers is None:
+            cbs = sorted(self.cbs, key=lambda c: c.order)
+            handlers = self._handlers[event] = [(m, _takes_learn(m)) for m in (getattr(cb, event, None) for cb in cbs) if m is not None]
+        for meth, takes_learn in handlers: meth(self) if takes_learn else meth()
 
     def fit(self, n_epochs: int, lr: float | None = None, cbs: Sequence[Callback] | None = None,
             train: bool = True, valid: bool = True) -> list[dict]:
@@ -576,7 +585,8 @@ class MixedPrecisionCB(Callback):
         if not self.active: return
         dtype = self.dtype or (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16)
         learn.autocast = partial(torch.autocast, 'cuda', dtype=dtype)
-        if dtype == torch.float16: learn.scaler = torch.amp.GradScaler('cuda')
+        if dtype == torch.float16:       # torch.amp.GradScaler from PyTorch 2.3, torch.cuda.amp's before
+            learn.scaler = torch.amp.GradScaler('cuda') if hasattr(torch.amp, 'GradScaler') else torch.cuda.amp.GradScaler()
         self.used = dtype
 
     def cleanup_fit(self):

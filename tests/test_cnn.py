@@ -244,3 +244,13 @@ def test_digit_loaders_errors(tiny_mnist):
     with pytest.raises(ValueError, match='classes is empty'): digit_loaders(tiny_mnist, 4, classes=[])
     with pytest.raises(FileNotFoundError, match="no 'training' folder"): digit_loaders(tiny_mnist / 'training', 4)
     with pytest.raises(FileNotFoundError, match='does not exist'): digit_loaders(tiny_mnist, 4, classes=['x'])
+
+
+def test_digit_loaders_stratified_draw(tiny_mnist):
+    tr, va = digit_loaders(tiny_mnist, 4, classes=['7', 2, 5], per_class=3, seed=5)
+    assert torch.bincount(tr.dataset.tensors[1]).tolist() == [3, 3, 3] and len(va.dataset) == 9
+    tr2, _ = digit_loaders(tiny_mnist, 4, classes=['7', 2, 5], per_class=3, seed=5)
+    assert torch.equal(tr.dataset.tensors[0], tr2.dataset.tensors[0])          # same seed, same draw
+    with pytest.raises(ValueError, match="digit '1' has only 6"): digit_loaders(tiny_mnist, 4, classes=[1, 2], per_class=7)
+    with pytest.raises(ValueError, match='n_train or per_class'): digit_loaders(tiny_mnist, 4, n_train=3, per_class=1)
+    with pytest.raises(ValueError, match='per_class must be >= 1'): digit_loaders(tiny_mnist, 4, per_class=0)

@@ -264,11 +264,25 @@ def test_image_folder_loaders_bad_input(tmp_path):
     with pytest.raises(ValueError, match='class folders differ'): image_folder_loaders(root)
 
 
-def test_compare_runs():
-    runs = {'a': [dict(epoch=0, train_loss=1.0, valid_loss=1.0, accuracy=0.5, seconds=1.0),
-                  dict(epoch=1, train_loss=0.5, valid_loss=0.8, accuracy=0.7, seconds=2.0)],
-            'b': [dict(epoch=0, train_loss=0.9, valid_loss=0.9, accuracy=0.6, seconds=0.5)]}
+def test_compare_runs_single_and_several_seeds():
+    h = lambda accs: [dict(epoch=i, train_loss=1.0 / (i + 1), valid_loss=1.0, accuracy=a, seconds=1.0) for i, a in enumerate(accs)]
+    runs = {'a': h([0.5, 0.7]), 'b': [h([0.2, 0.6]), h([0.3, 0.8]), h([0.1, 0.7])]}
     t = compare_runs(runs)
-    assert t.loc['a'].tolist() == [2, 0.5, 0.7, 3.0] and t.loc['b', 'epochs'] == 1
+    assert t.loc['a', ['seeds', 'epochs', 'test_accuracy', 'min', 'max']].tolist() == [1, 2, 0.7, 0.7, 0.7]
+    assert math.isnan(t.loc['a', 'sd']) and t.loc['a', 'seconds'] == 2.0 and t.loc['a', 'train_loss'] == 0.5
+    assert t.loc['b', 'test_accuracy'] == pytest.approx(0.7) and t.loc['b', 'sd'] == pytest.approx(0.1)
+    assert (t.loc['b', 'min'], t.loc['b', 'max']) == (0.6, 0.8)
     with pytest.raises(ValueError, match='runs'): compare_runs({})
     with pytest.raises(ValueError, match='empty history'): compare_runs({'a': []})
+    with pytest.raises(ValueError, match='list of per-epoch dicts'): compare_runs({'a': [[]]})
+
+
+def test_plot_runs_colours_and_bands():
+    import matplotlib.pyplot as plt
+    from course_lib.finetune import plot_runs
+    h = lambda accs: [dict(epoch=i, train_loss=1.0, valid_loss=1.0, accuracy=a, seconds=1.0) for i, a in enumerate(accs)]
+    fig = plot_runs({'x': [h([0.1, 0.2]), h([0.3, 0.4])], 'y': h([0.5, 0.6])}, colors={'x': 'tab:green'})
+    assert [l.get_color() for l in fig.axes[1].lines][0] == 'tab:green'
+    assert len(fig.axes[1].collections) == 1            # a band for the run with two seeds only
+    assert list(fig.axes[1].lines[0].get_ydata()) == pytest.approx([0.2, 0.3])
+    plt.close(fig)

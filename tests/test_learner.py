@@ -278,6 +278,9 @@ def test_to_device_and_batch_size():
     assert out[3] == 'keep' and out[4] == 5 and isinstance(out[1], list) and isinstance(out[2], dict)
     assert batch_size(b) == 3
     with pytest.raises(TypeError, match='cannot tell the batch size'): batch_size('x')
+    dls = make_dls()
+    tr, va = dls
+    assert tr is dls.train and va is dls.valid and 'batches' in repr(dls)
 
 
 def test_cuda_only_callbacks_do_nothing_on_cpu():
