@@ -38,6 +38,7 @@ import course_lib.learner as L
 import course_lib.mnist as M
 import course_lib.segment as SEG
 import course_lib.ssd as SSD
+import course_lib.yolo as Y
 import course_lib.style as S
 
 # kinds of bad input (the closing note counts the cases of each)
@@ -159,6 +160,10 @@ def F(tmp_path_factory):
     f.voc = root / 'voc'
     f.ssd = SSD.TinySSD(1, channels=(2, 2, 2, 2))
     f.fake_resnet = FakeResNet()
+    f.yolo_anchors = torch.tensor([[0.2, 0.3], [0.5, 0.4]])
+    f.yolo_labels = torch.tensor([[[0., 0.1, 0.1, 0.5, 0.6]]])
+    f.yolo = Y.TinyYOLO(1, f.yolo_anchors, channels=(2, 2, 2, 2))
+    f.yolo_preds = torch.zeros(1, 2, 2, 2, 6)
     f.seg_net = nn.Conv2d(3, 2, 1)
     return f
 
@@ -823,6 +828,50 @@ CASES = [
     case(RANGE, 'ssd.ssd_learner-lr', lambda F: SSD.ssd_learner(F.ssd, [], lr=0), ValueError, 'lr'),
     case(TYPE, 'ssd.ssd_learner-show', lambda F: SSD.ssd_learner(F.ssd, [], show='no'), TypeError, 'show'),
     case(RANGE, 'ssd.train_ssd-epochs', lambda F: SSD.train_ssd(F.ssd, [], [], 0), ValueError, 'epochs'),
+    # ----------------------------------------------------------------------------------------------------- yolo
+    case(RANGE, 'yolo.grid_size-stride', lambda F: Y.grid_size(64, 0), ValueError, 'stride'),
+    case(RANGE, 'yolo.grid_size-divides', lambda F: Y.grid_size(65, 16), ValueError, 'img_size'),
+    case(DTYPE, 'yolo.yolo_assign-anchors', lambda F: Y.yolo_assign(F.yolo_labels, torch.ones(2, 2, dtype=torch.long), 4), TypeError, 'anchors'),
+    case(ORDER, 'yolo.yolo_assign-x2<x1', lambda F: Y.yolo_assign(torch.tensor([[[0., 0.6, 0.1, 0.2, 0.6]]]), F.yolo_anchors, 4), ValueError, 'labels[0, 0]'),
+    case(RANGE, 'yolo.yolo_assign-S', lambda F: Y.yolo_assign(F.yolo_labels, F.yolo_anchors, 0), ValueError, 'S'),
+    case(RANGE, 'yolo.yolo_targets-class', lambda F: Y.yolo_targets(F.yolo_labels, F.yolo_anchors, 4, num_classes=0), ValueError, 'num_classes'),
+    case(HUGE, 'yolo.yolo_targets-huge', lambda F: Y.yolo_targets(F.yolo_labels, F.yolo_anchors, 100_000, 1), ValueError, 'S', 'GB'),
+    case(TYPE, 'yolo.yolo_decode-type', lambda F: Y.yolo_decode([[1.]], F.yolo_anchors), TypeError, 'preds'),
+    case(SHAPE, 'yolo.yolo_decode-anchors', lambda F: Y.yolo_decode(torch.zeros(1, 2, 2, 3, 6), F.yolo_anchors), ValueError, 'anchors'),
+    case(RANGE, 'yolo.yolo_encode-big', lambda F: Y.yolo_encode(F.yolo_preds, F.yolo_anchors, big=0), ValueError, 'big'),
+    case(TYPE, 'yolo.yolo_detect-type', lambda F: Y.yolo_detect([[1.]], F.yolo_anchors), TypeError, 'preds'),
+    case(NONFINITE, 'yolo.yolo_detect-nan', lambda F: Y.yolo_detect(torch.full((1, 2, 2, 2, 6), float('nan')), F.yolo_anchors), ValueError, 'preds'),
+    case(RANGE, 'yolo.yolo_detect-threshold', lambda F: Y.yolo_detect(F.yolo_preds, F.yolo_anchors, threshold=2), ValueError, 'threshold'),
+    case(UNKNOWN, 'yolo.yolo_loss_parts-form', lambda F: Y.yolo_loss_parts(F.yolo_preds, F.yolo_preds, F.yolo_anchors, size_form='cube'),
+         ValueError, 'size_form'),
+    case(SHAPE, 'yolo.yolo_loss_parts-shapes', lambda F: Y.yolo_loss_parts(F.yolo_preds, torch.zeros(1, 4, 4, 2, 6), F.yolo_anchors),
+         ValueError, 'target'),
+    case(RANGE, 'yolo.YoloLoss-anchors', lambda F: Y.YoloLoss(torch.tensor([[0.2, -0.1]]), 1), ValueError, 'anchors'),
+    case(NONFINITE, 'yolo.YoloLoss-lambda', lambda F: Y.YoloLoss(F.yolo_anchors, 1, lambda_coord=float('nan')), ValueError, 'lambda_coord'),
+    case(SHAPE, 'yolo.YoloLoss-call', lambda F: Y.YoloLoss(F.yolo_anchors, 1)(F.yolo_preds, torch.zeros(2, 1, 5)), ValueError, 'labels'),
+    case(RANGE, 'yolo.TinyYOLO-num_classes', lambda F: Y.TinyYOLO(0, F.yolo_anchors), ValueError, 'num_classes'),
+    case(RANGE, 'yolo.TinyYOLO-obj_prior', lambda F: Y.TinyYOLO(1, F.yolo_anchors, obj_prior=1.0), ValueError, 'obj_prior'),
+    case(HUGE, 'yolo.TinyYOLO-huge', lambda F: Y.TinyYOLO(1, F.yolo_anchors, channels=(16, 32, 64, 100_000)), ValueError, 'GB'),
+    case(SHAPE, 'yolo.TinyYOLO-forward-size', lambda F: F.yolo(torch.zeros(1, 3, 40, 40)), ValueError, 'X'),
+    case(DTYPE, 'yolo.TinyYOLO-forward-uint8', lambda F: F.yolo(torch.zeros(1, 3, 32, 32, dtype=torch.uint8)), TypeError, 'X'),
+    case(TYPE, 'yolo.LossPartsCB', lambda F: Y.LossPartsCB(names=5), TypeError, 'names'),
+    case(TYPE, 'yolo.DetectionMAPCB-decode', lambda F: Y.DetectionMAPCB(5), TypeError, 'decode'),
+    case(RANGE, 'yolo.DetectionMAPCB-map_every', lambda F: Y.DetectionMAPCB(print, map_every=0), ValueError, 'map_every'),
+    case(TYPE, 'yolo.yolo_learner-net', lambda F: Y.yolo_learner(nn.Linear(2, 2), []), TypeError, 'net'),
+    case(RANGE, 'yolo.yolo_learner-lr', lambda F: Y.yolo_learner(F.yolo, [], lr=0), ValueError, 'lr'),
+    case(UNKNOWN, 'yolo.yolo_learner-device', lambda F: Y.yolo_learner(F.yolo, [], device='gpu'), ValueError, 'device'),
+    case(TYPE, 'yolo.roi_pool-features', lambda F: Y.roi_pool([[1.]], torch.zeros(1, 5), 2), TypeError, 'features'),
+    case(DTYPE, 'yolo.roi_pool-rois-int', lambda F: Y.roi_pool(torch.zeros(1, 1, 4, 4), torch.zeros(1, 5, dtype=torch.long), 2), TypeError, 'rois'),
+    case(ORDER, 'yolo.roi_pool-x2<x1', lambda F: Y.roi_pool(torch.zeros(1, 1, 4, 4), torch.tensor([[0., 3., 0., 1., 2.]]), 2), ValueError, 'rois[0]'),
+    case(RANGE, 'yolo.roi_pool-index', lambda F: Y.roi_pool(torch.zeros(1, 1, 4, 4), torch.tensor([[1., 0., 0., 1., 2.]]), 2), ValueError, 'rois[0]'),
+    case(RANGE, 'yolo.roi_pool-output_size', lambda F: Y.roi_pool(torch.zeros(1, 1, 4, 4), torch.zeros(1, 5), 0), ValueError, 'output_size[0]'),
+    case(HUGE, 'yolo.roi_pool-huge', lambda F: Y.roi_pool(torch.zeros(1, 1, 1, 1).expand(1, 256, 100, 100), torch.zeros(1, 5).expand(20_000, 5), 7),
+         ValueError, 'rois', 'GB'),
+    case(NONFINITE, 'yolo.roi_align-scale', lambda F: Y.roi_align(torch.zeros(1, 1, 4, 4), torch.zeros(1, 5), 2, spatial_scale=float('inf')),
+         ValueError, 'spatial_scale'),
+    case(TYPE, 'yolo.roi_align-aligned', lambda F: Y.roi_align(torch.zeros(1, 1, 4, 4), torch.zeros(1, 5), 2, aligned='yes'), TypeError, 'aligned'),
+    case(HUGE, 'yolo.roi_align-huge', lambda F: Y.roi_align(torch.zeros(1, 1, 1, 1).expand(1, 256, 64, 64), torch.tensor([[0., 0., 0., 60., 60.]]), 7,
+         sampling_ratio=1000), ValueError, 'sampling_ratio', 'GB'),
     # -------------------------------------------------------------------------------------------------- segment
     case(TYPE, 'segment.trans_conv-X', lambda F: SEG.trans_conv([[1.]], torch.ones(2, 2)), TypeError, 'X'),
     case(SHAPE, 'segment.trans_conv-1d', lambda F: SEG.trans_conv(torch.ones(3), torch.ones(2, 2)), ValueError, 'X'),
@@ -950,7 +999,7 @@ def test_every_public_function_has_a_row():
     import inspect
     labels = ' '.join(p.id for p in CASES)
     missing = []
-    for mod in (C, D, M, CNN, L, FT, A, SSD, SEG, S, FV, CLI):
+    for mod in (C, D, M, CNN, L, FT, A, SSD, Y, SEG, S, FV, CLI):
         short = mod.__name__.split('.')[-1]
         for name in mod.__all__:
             obj = getattr(mod, name)
@@ -1026,6 +1075,10 @@ def _dtype_cases():
         ('featviz.diversity_loss', LOW, lambda d: (FV.diversity_loss(big[:, :, :6, :6].to(d) * 3), FV.diversity_loss(big[:, :, :6, :6].to(d).double() * 3)), 1e-3),
         ('segment.trans_conv', LOW, lambda d: (SEG.trans_conv(imgs[:2].to(d), torch.ones(2, 3, 4, 4).to(d), 2, 1),
                                                TF.conv_transpose2d(imgs[:2].to(d).double()[None], torch.ones(2, 3, 4, 4).double(), stride=2, padding=1)[0]), 2e-2),
+        ('yolo.roi_align', LOW, lambda d: (Y.roi_align(big[:1, :4].to(d), torch.tensor([[0., 1., 1., 9., 7.]]).to(d), 3),
+                                           Y.roi_align(big[:1, :4].to(d).double(), torch.tensor([[0., 1., 1., 9., 7.]]).double(), 3)), 2e-2),
+        ('yolo.roi_pool', LOW, lambda d: (Y.roi_pool(big[:1, :4].to(d), torch.tensor([[0., 1., 1., 9., 7.]]).to(d), 3),
+                                          Y.roi_pool(big[:1, :4].to(d).double(), torch.tensor([[0., 1., 1., 9., 7.]]).double(), 3)), 1e-6),
         ('featviz.affine', LOW, lambda d: (FV.affine(imgs[:, None].to(d), 10), FV.affine(imgs[:, None].to(d).double(), 10)), 2e-2),
         ('finetune.denormalize', LOW, lambda d: (FT.denormalize(big[0, :3].to(d) / 80), FT.denormalize(big[0, :3].to(d).double() / 80)), 1e-2),
         ('core.to_hwc-int-rgb', (torch.int16, torch.int32, torch.int64), lambda d: (
