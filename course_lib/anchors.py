@@ -14,7 +14,7 @@ from matplotlib import patches
 from matplotlib.colors import is_color_like, to_rgb
 from torch import Tensor
 
-from .core import check_int, check_number
+from .core import check_int, check_memory, check_number
 
 # %% auto #0
 __all__ = ['OFFSET_STD', 'box_corner_to_center', 'box_center_to_corner', 'show_bboxes', 'multibox_prior', 'box_iou',
@@ -149,6 +149,9 @@ def multibox_prior(data: Tensor, sizes: Sequence[float], ratios: Sequence[float]
     sizes, ratios = _positive_list(sizes, 'sizes'), _positive_list(ratios, 'ratios')
     h, w = data.shape[-2:]
     dtype = torch.float64 if data.dtype == torch.float64 else torch.float32
+    k = len(sizes) + len(ratios) - 1
+    check_memory(2 * h * w * k * 4 * (8 if dtype == torch.float64 else 4), 'data',
+                 f'{h * w * k:,} anchors ({k} per pixel of a {h}x{w} feature map)')
     kw = dict(dtype=dtype, device=data.device)
     # the n + m - 1 (size, ratio) pairs of one pixel: every size with ratios[0], then sizes[0] with the other ratios
     s = torch.tensor(sizes + [sizes[0]] * (len(ratios) - 1), **kw)
@@ -186,6 +189,9 @@ def box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     _check_boxes(boxes1, 'boxes1'); _check_boxes(boxes2, 'boxes2'); _check_same(boxes1, boxes2, 'boxes1', 'boxes2')
     if boxes1.ndim < 2 or boxes2.ndim < 2:
         raise ValueError(f"boxes1 and boxes2 must have shape (..., N, 4), got {tuple(boxes1.shape)} and {tuple(boxes2.shape)}")
+    batch = torch.broadcast_shapes(boxes1.shape[:-2], boxes2.shape[:-2]).numel()
+    n, m, item = boxes1.shape[-2], boxes2.shape[-2], _upcast(boxes1[..., :0]).element_size()
+    check_memory(3 * batch * n * m * item, 'boxes1/boxes2', f'the IoU of {batch * n * m:,} pairs of boxes')
     _check_corners(boxes1, 'boxes1'); _check_corners(boxes2, 'boxes2')
     return _box_iou(boxes1, boxes2)
 
@@ -347,6 +353,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float) -> Tensor:
     _check_boxes(boxes, 'boxes')
     if boxes.ndim != 2: raise ValueError(f"boxes must have shape (N, 4), got {tuple(boxes.shape)}")
     if not isinstance(scores, Tensor): raise TypeError(f"scores must be a torch.Tensor, got {type(scores).__name__}")
+    if scores.is_complex(): raise TypeError(f"scores must hold real numbers, got dtype {scores.dtype}")
     if scores.shape != boxes.shape[:1]:
         raise ValueError(f"scores must have shape ({boxes.shape[0]},), one per box, got {tuple(scores.shape)}")
     if scores.device != boxes.device: raise ValueError(f"scores is on {scores.device} but boxes is on {boxes.device}")
@@ -361,13 +368,16 @@ def multibox_detection(cls_probs: Tensor, offset_preds: Tensor, anchors: Tensor,
     nms_threshold = _check_threshold(nms_threshold, 'nms_threshold')
     pos_threshold = _check_threshold(pos_threshold, 'pos_threshold')
     anchors = _as_anchor_list(anchors)
-    if not isinstance(cls_probs, Tensor) or not cls_probs.is_floating_point() or cls_probs.ndim != 3:
-        raise ValueError(f"cls_probs must be a float tensor of shape (B, num_classes + 1, A), got {getattr(cls_probs, 'shape', cls_probs)!r}")
+    for t, name in ((cls_probs, 'cls_probs'), (offset_preds, 'offset_preds')):
+        if not isinstance(t, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        if not t.is_floating_point(): raise TypeError(f"{name} must be a float tensor, got dtype {t.dtype}")
+    if cls_probs.ndim != 3:
+        raise ValueError(f"cls_probs must be a float tensor of shape (B, num_classes + 1, A), got {tuple(cls_probs.shape)}")
     B, C1, A = cls_probs.shape
     if C1 < 2: raise ValueError(f"cls_probs must have at least 2 classes (background + 1) on dim 1, got {C1}")
     if A != anchors.shape[0]: raise ValueError(f"cls_probs has {A} anchors on dim 2 but anchors has {anchors.shape[0]}")
-    if not isinstance(offset_preds, Tensor) or not offset_preds.is_floating_point() or offset_preds.shape != (B, A * 4):
-        raise ValueError(f"offset_preds must be a float tensor of shape ({B}, {A * 4}), got {getattr(offset_preds, 'shape', offset_preds)!r}")
+    if offset_preds.shape != (B, A * 4):
+        raise ValueError(f"offset_preds must be a float tensor of shape ({B}, {A * 4}), got {tuple(offset_preds.shape)}")
     _check_same(anchors, cls_probs, 'anchors', 'cls_probs'); _check_same(anchors, offset_preds, 'anchors', 'offset_preds')
     if cls_probs.numel() and not bool(torch.isfinite(cls_probs).all() & torch.isfinite(offset_preds).all()):
         raise ValueError("cls_probs or offset_preds contains NaN or infinite values (did training diverge?)")

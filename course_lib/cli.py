@@ -23,12 +23,15 @@ from PIL import Image
 from .core import REPO_URL, Timer, atomic_path, get_device, save_atomic, set_seed
 
 # %% auto #0
-__all__ = ['skip_flags', 'cell_flags', 'LessonError', 'run_notebook', 'find_nbs', 'lesson_notebooks', 'run_course',
-           'summary_table', 'cli_fail', 'parse_cli', 'check_output_path', 'style_cli', 'featviz_cli', 'main']
+__all__ = ['skip_flags', 'cell_flags', 'LessonError', 'run_notebook', 'find_nbs', 'lesson_notebooks', 'check_output_folder',
+           'run_course', 'summary_table', 'cli_fail', 'parse_cli', 'check_output_path', 'style_cli', 'featviz_cli',
+           'main']
 
 # %% ../nbs/12_cli.ipynb #371a6b20
 def skip_flags(quick: bool, has_cuda: bool) -> set:
     "Test flags whose cells the course runner skips."
+    for v, name in ((quick, 'quick'), (has_cuda, 'has_cuda')):
+        if not isinstance(v, bool): raise TypeError(f"{name} must be True or False, got {v!r}")
     flags = {'notest', 'slow'} if quick else set()
     if not has_cuda: flags.add('cuda')
     return flags
@@ -37,6 +40,7 @@ _DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*?)\s*$')
 
 def cell_flags(source: str) -> set:
     "The nbdev directives at the top of a code cell, normalised: `#| slow` -> 'slow', `#| eval: false` -> 'eval:false'."
+    if not isinstance(source, str): raise TypeError(f"source must be a cell's source text (str), got {type(source).__name__}")
     flags = set()
     for line in source.splitlines():
         m = _DIRECTIVE.match(line)
@@ -74,9 +78,17 @@ def run_notebook(src: Path, dest: Path, flags: set, timeout: float | None = None
     except ImportError as e:
         raise ImportError(f"course-lib run executes notebooks with Jupyter's nbclient and ipykernel ({e}); "
                           f"install them with: pip install nbclient ipykernel") from e
+    for v, name in ((src, 'src'), (dest, 'dest')):
+        if not isinstance(v, (str, os.PathLike)): raise TypeError(f"{name} must be a notebook path (str or Path), got {type(v).__name__}")
+    if not isinstance(flags, (set, frozenset)) or not all(isinstance(f, str) for f in flags):
+        raise TypeError(f"flags must be a set of test flags such as {{'slow'}}, got {flags!r}")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 0 < timeout < float('inf')):
+        raise ValueError(f"timeout must be None or a positive number of seconds, got {timeout!r}")
     src, dest = Path(src).resolve(), Path(dest).resolve()
     if not src.is_file(): raise FileNotFoundError(f"notebook {src} does not exist")
-    nb = nbformat.read(src, as_version=4)
+    try: nb = nbformat.read(src, as_version=4)
+    except (ValueError, KeyError, AttributeError, TypeError) as e:      # not JSON, or JSON that is not a notebook
+        raise ValueError(f"src: {src} is not a readable notebook ({e.__class__.__name__}: {str(e)[:200]})") from None
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == 'code']
     skip = [i for i in code if {'eval:false'} & cell_flags(nb.cells[i].source) or flags & cell_flags(nb.cells[i].source)]
     for i in skip: nb.cells[i].metadata.setdefault('tags', []).append('skip-execution')
@@ -106,7 +118,9 @@ def run_notebook(src: Path, dest: Path, flags: set, timeout: float | None = None
 def find_nbs(nbs: Path | None = None) -> Path:
     "The lessons folder: `nbs` if given, else `nbs/` of the clone this package was installed from, else `./nbs`."
     if nbs is not None:
+        if not isinstance(nbs, (str, os.PathLike)): raise TypeError(f"nbs must be a folder path (str or Path), got {type(nbs).__name__}")
         nbs = Path(nbs)
+        if nbs.exists() and not nbs.is_dir(): raise NotADirectoryError(f"nbs: {nbs} is a file, not a folder of lesson notebooks")
         if not nbs.is_dir(): raise FileNotFoundError(f"nbs folder {nbs} does not exist")
         return nbs
     import course_lib
@@ -122,6 +136,10 @@ def _matches(stem: str, key: str) -> bool:
 
 def lesson_notebooks(nbs: Path, lessons: list[str] | None = None) -> list[Path]:
     "Lesson notebooks `NN_*.ipynb` in order, optionally only those whose number or name is in `lessons`."
+    if lessons is not None and (isinstance(lessons, str) or not isinstance(lessons, (list, tuple))
+                                or not all(isinstance(l, str) for l in lessons)):
+        raise TypeError(f"lessons must be a list of lesson numbers or names such as ['02', '06_anchors'], got {lessons!r}")
+    if lessons is not None and not lessons: raise ValueError("lessons is empty: name at least one lesson, or pass None for all")
     found = sorted(p for p in Path(nbs).glob('[0-9][0-9]*_*.ipynb'))
     if lessons:
         missing = [l for l in lessons if not any(_matches(p.stem, l) for p in found)]
@@ -134,7 +152,10 @@ def _figures(folder: Path) -> dict:
     "Headline figures a lesson recorded (through `core.headline`) in its own results folder."
     out = {}
     for p in sorted(folder.glob('*.json')):
-        rec = json.loads(p.read_text()); rec.pop('mode', None)
+        try: rec = json.loads(p.read_text())
+        except (OSError, ValueError): rec = {'unreadable': p.name}     # said in the table, not hidden, not a crash
+        if not isinstance(rec, dict): rec = {'unreadable': p.name}
+        rec.pop('mode', None)
         out.update({f'{p.stem}.{k}': v for k, v in rec.items()})
     return out
 
@@ -143,15 +164,26 @@ def _last_line(text: str) -> str:
     err = [l for l in lines if 'LessonError' in l or l.startswith(('course-lib', 'Error', 'ImportError'))]
     return (err or lines or [''])[-1]
 
+def check_output_folder(out: str | Path, name: str = 'out') -> Path:
+    "`out` as a Path if it is, or can be made, a writable folder; otherwise a `NotADirectoryError`/`PermissionError` naming `name`, before anything is written."
+    if not isinstance(out, (str, os.PathLike)): raise TypeError(f"{name} must be a folder path (str or Path), got {type(out).__name__}")
+    out = Path(out)
+    where = next(p for p in (out, *out.parents) if p.exists())     # the deepest part that exists already
+    if not where.is_dir(): raise NotADirectoryError(f"{name}: {where} is a file, not a folder (for {out})")
+    if not os.access(where, os.W_OK | os.X_OK): raise PermissionError(f"{name}: folder {where} is not writable (for {out})")
+    return out
+
 def run_course(nbs: Path | None = None, quick: bool = True, lessons: list[str] | None = None,
                out: Path | None = None, offline: bool | None = None, timeout: float = 3600, show: bool = True) -> list[dict]:
     """Execute the lesson notebooks in order, each in its own process and kernel; return rows of lesson, status,
     seconds, headline figures and error. Only the results of the lessons that run are replaced."""
     nbs = find_nbs(nbs)
     todo = lesson_notebooks(nbs, lessons)          # check the names before anything is touched
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float('inf'):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
+    if out is not None and not isinstance(out, (str, os.PathLike)): raise TypeError(f"out must be a folder path, got {type(out).__name__}")
     out = Path(out) if out is not None else nbs.parent / 'results' / ('quick' if quick else 'full')
+    check_output_folder(out)
     import torch
     flags = skip_flags(quick, torch.cuda.is_available())
     rows = []
@@ -187,6 +219,11 @@ def _fmt(v) -> str:
 
 def summary_table(rows: list[dict], mode: str = '') -> str:
     "A plain-text table of the course run: lesson, status, time, headline figures, and the error of any lesson that failed."
+    if isinstance(rows, (str, bytes, dict)) or not isinstance(rows, Sequence):
+        raise TypeError(f"rows must be the list of dicts run_course returns, got {type(rows).__name__}")
+    for j, r in enumerate(rows):
+        missing = [k for k in ('lesson', 'status', 'seconds', 'figures') if not isinstance(r, dict) or k not in r]
+        if missing: raise ValueError(f"rows[{j}] must be a run_course row with lesson, status, seconds and figures; missing {missing}")
     lines = [f"course_lib {mode} run".strip(),
              f"{'lesson':<22} {'status':<8} {'time':>8}  headline figures", '-' * 78]
     for r in rows:
@@ -200,19 +237,30 @@ def summary_table(rows: list[dict], mode: str = '') -> str:
 
 # %% ../nbs/12_cli.ipynb #8cee7483
 def cli_fail(prog: str, msg: str, code: int = 2) -> int:
-    "Print `PROG: error: MSG` on stderr, as argparse does, and return the exit status `code`."
+    "Print `PROG: error: MSG` on stderr, as argparse does, on one line, and return the exit status `code`."
+    if isinstance(code, bool) or not isinstance(code, int): raise TypeError(f"code must be an int exit status, got {code!r}")
+    msg = ' '.join(str(msg).split())                 # one line, whatever the message
     print(f"{prog}: error: {msg}", file=sys.stderr)
     return code
 
 def parse_cli(parser: argparse.ArgumentParser, argv: list[str] | None) -> tuple[argparse.Namespace | None, int]:
-    "Parse `argv` with `parser` without exiting: `(args, 0)`, or `(None, status)` after `--help` (0) or a usage error (2)."
+    "Parse `argv` with `parser` without exiting: `(args, 0)`, or `(None, status)` after `--help` (0) or a usage error (2, one line on stderr)."
+    if not isinstance(parser, argparse.ArgumentParser): raise TypeError(f"parser must be an argparse.ArgumentParser, got {type(parser).__name__}")
+    if argv is not None and (isinstance(argv, str) or not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv)):
+        raise TypeError(f"argv must be None or a list of strings such as ['-o', 'out.png'], got {argv!r}")
+    def error(message: str):                        # argparse prints its usage block first; one line is enough
+        cli_fail(parser.prog, f"{message} (see {parser.prog} --help)")
+        raise SystemExit(2)
+    parser.error = error
     try: return parser.parse_args(argv), 0
     except SystemExit as e: return None, int(e.code or 0)
 
 def check_output_path(path: str | Path, exts: Sequence[str] | None = None) -> str | None:
     "Why `path` cannot be an output file (missing or unwritable folder, unknown extension; `exts` default: every format PIL writes), or None when it can."
-    if not isinstance(path, (str, Path)): raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    if not isinstance(path, (str, os.PathLike)): raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
     out = Path(path)
+    where = next((p for p in out.parents if p.exists()), None)
+    if where is not None and not where.is_dir(): return f"--output: {where} is a file, not a folder"
     if not out.parent.is_dir(): return f"--output: folder {out.parent} does not exist"
     if out.is_dir(): return f"--output: {out} is a folder, not a file"
     if not os.access(out.parent, os.W_OK | os.X_OK): return f"--output: folder {out.parent} is not writable"
@@ -257,8 +305,9 @@ def _style_parser() -> argparse.ArgumentParser:
 def style_cli(argv: list[str] | None = None) -> int:
     "`course-lib style CONTENT STYLE -o OUT.png [options]`: run style transfer; returns an exit status (0 on success)."
     from course_lib.datasets import PretrainedUnavailable
-    from course_lib.style import (balanced_weights, load_image, postprocess, preprocess, synthesize, vgg19_min_side,
-                                  vgg_extractor)
+    from course_lib.core import check_memory
+    from course_lib.style import (balanced_weights, load_image, postprocess, preprocess, synthesis_gb, synthesize,
+                                  vgg19_min_side, vgg_extractor)
     args, rc = parse_cli(_style_parser(), argv)
     if args is None: return rc
     def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib style', msg, code)
@@ -271,18 +320,21 @@ def style_cli(argv: list[str] | None = None) -> int:
             return fail(f"--{name.replace('_', '-')} must be a finite number >= 0, got {v}")
     if args.style_ratio == 0: return fail("--style-ratio must be > 0")
     if args.lr == 0: return fail("--lr must be > 0")
-    try:
-        c_img, s_img = load_image(args.content, 'CONTENT'), load_image(args.style, 'STYLE')
-        content = preprocess(c_img, args.size)
-    except ValueError as e: return fail(str(e))
-    need = vgg19_min_side()
-    if min(content.shape[-2:]) < need:
-        return fail(f"--size {args.size} gives a {content.shape[-2]}x{content.shape[-1]} image; the deepest style layer "
-                    f"needs at least {need} px on each side")
-    style = preprocess(s_img, min(content.shape[-2:]))
-    set_seed(args.seed)
+    if not 0 <= args.seed < 2**32: return fail(f"--seed must be in [0, 2**32), got {args.seed}")
     try: device = get_device(args.device)
     except ValueError as e: return fail(f"--device: {e}")
+    try: c_img, s_img = load_image(args.content, 'CONTENT'), load_image(args.style, 'STYLE')
+    except ValueError as e: return fail(str(e))
+    try:
+        content = preprocess(c_img, args.size)
+        h, w = content.shape[-2:]
+        need = vgg19_min_side()
+        if min(h, w) < need:
+            return fail(f"--size {args.size} gives a {h}x{w} image; the deepest style layer needs at least {need} px on each side")
+        check_memory(synthesis_gb(h, w) * 1e9, f'--size {args.size}', f'style transfer of a {h}x{w} image')   # before any weights load
+    except ValueError as e: return fail(f"--{e}" if str(e).startswith('size') else str(e))
+    style = preprocess(s_img, min(h, w))
+    set_seed(args.seed)
     try: ext = vgg_extractor(allow_random=args.allow_random, device=device)
     except PretrainedUnavailable as e: return fail(f"{e} (add --allow-random to run anyway)", 1)
     weights = ext.weights_name or 'RANDOM VGG-19 weights (result is not a real style transfer)'
@@ -337,7 +389,9 @@ def featviz_cli(argv: list[str] | None = None) -> int:
     "`course-lib featviz --arch resnet34 --layer layer3 --channels 0-15 -o grid.png [options]`; returns an exit status (0 on success)."
     import matplotlib.pyplot as plt
     from course_lib.datasets import PretrainedUnavailable, pretrained
-    from course_lib.featviz import feature_body, filter_grid, parse_channels
+    import torch, torchvision
+    from course_lib.core import check_number
+    from course_lib.featviz import _final_side, _prepare, feature_body, filter_grid, parse_channels
     args, rc = parse_cli(_featviz_parser(), argv)
     if args is None: return rc
     def fail(msg: str, code: int = 2) -> int: return cli_fail('course-lib featviz', msg, code)
@@ -345,15 +399,30 @@ def featviz_cli(argv: list[str] | None = None) -> int:
     if (bad := check_output_path(out, _OUT_EXTS)): return fail(bad)
     try: channels = parse_channels(args.channels)
     except ValueError as e: return fail(f"--{e}" if str(e).startswith('channels') else f"--channels: {e}")
-    for name in ('size', 'steps'):
-        if getattr(args, name) < 1: return fail(f"--{name} must be >= 1, got {getattr(args, name)}")
-    if args.upscales < 0: return fail(f"--upscales must be >= 0, got {args.upscales}")
-    set_seed(args.seed)
+    for name, lo in (('size', 1), ('steps', 1), ('upscales', 0), ('jitter', 0), ('ncols', 1)):
+        v = getattr(args, name)
+        if v is not None and v < lo: return fail(f"--{name} must be >= {lo}, got {v}")
+    if not 0 <= args.seed < 2**32: return fail(f"--seed must be in [0, 2**32), got {args.seed}")
     try:
-        device = get_device(args.device)
-        model = pretrained(args.arch, allow_random=args.allow_random)
+        check_number(args.scale, 'scale', lo=1.0); check_number(args.lr, 'lr', lo=0, open_lo=True); check_number(args.blur, 'blur', lo=0)
+        side = _final_side(args.size, args.upscales, args.scale)
+    except ValueError as e: return fail(f"--{e}")
+    try: device = get_device(args.device)
+    except ValueError as e: return fail(f"--device: {e}")
+    if args.arch not in torchvision.models.list_models(module=torchvision.models):
+        return fail(f"--arch: {args.arch!r} is not a torchvision classification model (e.g. resnet18, resnet34, vgg19)")
+    try:                                            # the layer, the channels and the memory, on a weightless 'meta' copy
+        with torch.device('meta'): shape_only = torchvision.models.get_model(args.arch, weights=None)
+    except Exception: shape_only = None             # a model that cannot be built on 'meta': checked when it runs
+    if shape_only is not None:
+        try: _prepare(feature_body(shape_only), args.layer, channels, side, None, None, 8.0)
+        except (ValueError, TypeError) as e:
+            msg = str(e)
+            flag = '--channels' if msg.startswith('channel') else '--layer' if msg.startswith('layer') else '--size/--upscales/--channels'
+            return fail(f"{flag}: {msg}")
+    set_seed(args.seed)
+    try: model = pretrained(args.arch, allow_random=args.allow_random)
     except PretrainedUnavailable as e: return fail(f"{e} (add --allow-random to run anyway)", 1)
-    except ValueError as e: return fail(f"--arch/--device: {e}")
     weights = model.weights_name or f'RANDOM {args.arch} weights'
     if model.weights_name is None:
         print(f"course-lib featviz: note: no pretrained weights for {args.arch}; using RANDOM weights "
@@ -387,12 +456,17 @@ def _run_main(argv: list[str]) -> int:
     p.add_argument('--timeout', type=float, default=3600, help='seconds allowed per lesson')
     a, rc = parse_cli(p, argv)
     if a is None: return rc
-    lessons = [l.strip() for l in a.lessons.split(',') if l.strip()] if a.lessons else None
+    def fail(msg: str) -> int: return cli_fail('course-lib run', msg)
+    lessons = None
+    if a.lessons is not None:
+        lessons = [l.strip() for l in a.lessons.split(',') if l.strip()]
+        if not lessons: return fail(f"--lessons names no lesson ({a.lessons!r}); give numbers or names such as '02,06_anchors'")
+    if not 0 < a.timeout < float('inf'): return fail(f"--timeout must be a positive, finite number of seconds, got {a.timeout}")
     try:
         nbs = find_nbs(a.nbs)
         lesson_notebooks(nbs, lessons)
-        if not a.timeout > 0: raise ValueError(f"--timeout must be a positive number of seconds, got {a.timeout}")
-    except (FileNotFoundError, ValueError) as e: return cli_fail('course-lib run', str(e))
+        if a.out is not None: check_output_folder(a.out, '--out')
+    except (FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as e: return fail(str(e))
     rows = run_course(nbs, quick=not a.full, lessons=lessons, out=a.out,
                       offline=True if a.offline else None, timeout=a.timeout)
     print(); print(summary_table(rows, 'full' if a.full else 'quick'))
@@ -408,17 +482,18 @@ def _run_one(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `course-lib` command: `run`, `style` or `featviz`."
+    if argv is not None and (isinstance(argv, str) or not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv)):
+        raise TypeError(f"argv must be None or a list of strings such as ['run', '--lessons', '02'], got {argv!r}")
     argv = sys.argv[1:] if argv is None else list(argv)
     usage = ("usage: course-lib {run,style,featviz} ...\n"
              "  run      execute every lesson and print a summary (course-lib run --help)\n"
              "  style    neural style transfer: course-lib style CONTENT STYLE -o OUT.png\n"
              "  featviz  feature-visualization grid: course-lib featviz --arch resnet34 --layer layer3 -o grid.png")
-    if not argv or argv[0] in ('-h', '--help'):
-        print(usage); return 0 if argv else 2
+    if argv and argv[0] in ('-h', '--help'): print(usage); return 0
+    if not argv: return cli_fail('course-lib', 'a command is needed: run, style or featviz (see course-lib --help)')
     cmd, rest = argv[0], argv[1:]
     if cmd == 'run': return _run_main(rest)
     if cmd == '_run-one': return _run_one(rest)
     if cmd == 'style': return style_cli(rest)
     if cmd == 'featviz': return featviz_cli(rest)
-    print(f"course-lib: unknown command {cmd!r}\n{usage}", file=sys.stderr)
-    return 2
+    return cli_fail('course-lib', f"unknown command {cmd!r}: choose run, style or featviz (see course-lib --help)")

@@ -5,6 +5,7 @@
 # %% ../nbs/03_cnn_basics.ipynb #e21c23c9
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
@@ -14,7 +15,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
-from .core import check_int
+from .core import check_int, check_memory
 from .mnist import image_folder_xy
 
 # %% auto #0
@@ -31,8 +32,19 @@ def conv_out_size(n: int, k: int, p: int = 0, s: int = 1, d: int = 1) -> int:
     return (n + 2 * p - k_eff) // s + 1
 
 # %% ../nbs/03_cnn_basics.ipynb #0c97a12b
+def _check_tensor(t, name: str, real: bool = True) -> Tensor:
+    "A `TypeError` naming `name` unless `t` is a tensor (of real numbers, not bools, with `real`)."
+    if not isinstance(t, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if real and (t.dtype == torch.bool or t.is_complex()): raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
+    return t
+
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 1, padding: int = 0) -> Tensor:
     "2-d convolution (cross-correlation, like `F.conv2d`) from scratch: `x` `(N, C_in, H, W)`, `weight` `(C_out, C_in, kh, kw)`, optional `bias` `(C_out,)`, zero padding."
+    _check_tensor(x, 'x'); _check_tensor(weight, 'weight')
+    if bias is not None: _check_tensor(bias, 'bias')
+    for t, name in ((weight, 'weight'), (bias, 'bias')):
+        if t is not None and (t.dtype != x.dtype or t.device != x.device):
+            raise TypeError(f"{name} is {t.dtype} on {t.device} but x is {x.dtype} on {x.device}: convert one, e.g. {name}.to(x)")
     if x.ndim != 4: raise ValueError(f"x must be a batch of images (N, C_in, H, W), got shape {tuple(x.shape)}")
     if weight.ndim != 4: raise ValueError(f"weight must be (C_out, C_in, kh, kw), got shape {tuple(weight.shape)}")
     if weight.shape[1] != x.shape[1]:
@@ -109,6 +121,8 @@ def receptive_field(layers, size: int = 28) -> pd.DataFrame:
     (global average pooling), with `module` the layer's place in `layers`."""
     size = check_int(size, 'size', lo=1)
     if isinstance(layers, nn.Module) and not isinstance(layers, nn.Sequential): layers = [layers]
+    if not isinstance(layers, (nn.Sequential, list, tuple)):
+        raise TypeError(f"layers must be an nn.Sequential or a list of layers and ('conv'|'pool', k, s, p) tuples, got {type(layers).__name__}")
     n, j, r, seen = size, 1, 1, Counter()
     rows = [dict(layer='input', module='', kind='input', k=None, s=None, p=None, size=n, jump=j, rf=r)]
     for name, layer in _flat_layers(layers):
@@ -130,6 +144,7 @@ def rf_heatmaps(layers, size: int = 28) -> list[Tensor]:
     conv weights 1, every pool an average pool, elementwise layers dropped). It is non-zero exactly on the receptive
     field, and larger where more paths lead through the layers."""
     table = receptive_field(layers, size)
+    check_memory(8 * size * size * (2 * len(table) + 1), 'size', f'heat maps of {len(table) - 1} layers over a {size}x{size} input')
     mods, maps = [], []
     for _, row in table.iloc[1:].iterrows():
         k, s, p = int(row.k), int(row.s), int(row.p)
@@ -155,13 +170,15 @@ def autograd_rf(layers, size: int = 28) -> list[int]:
 # %% ../nbs/03_cnn_basics.ipynb #5ca1c830
 def max_pool2d(x: Tensor, k: int, s: int | None = None, p: int = 0) -> Tensor:
     "Max-pooling from scratch, like `F.max_pool2d`: window `k`, stride `s` (default `k`), padding `p` (at most `k // 2`) on `x` `(N, C, H, W)` or `(C, H, W)`."
+    _check_tensor(x, 'x')
     if x.ndim not in (3, 4): raise ValueError(f"x must be (N, C, H, W) or (C, H, W), got shape {tuple(x.shape)}")
     s = k if s is None else s
     k, s, p = check_int(k, 'k', lo=1), check_int(s, 's', lo=1), check_int(p, 'p', lo=0)
     if p > k // 2: raise ValueError(f"p must be at most half the window (k // 2 = {k // 2}), got {p}")
     h, w = x.shape[-2:]
     oh, ow = conv_out_size(h, k, p, s), conv_out_size(w, k, p, s)
-    xp = x.new_full(x.shape[:-2] + (h + 2 * p, w + 2 * p), float('-inf'))
+    low = float('-inf') if x.is_floating_point() else torch.iinfo(x.dtype).min   # padding never wins the max
+    xp = x.new_full(x.shape[:-2] + (h + 2 * p, w + 2 * p), low)
     xp[..., p:p + h, p:p + w] = x
     out = None
     for i in range(k):
@@ -179,6 +196,7 @@ def count_params(model: nn.Module, trainable_only: bool = False) -> int:
 # %% ../nbs/03_cnn_basics.ipynb #5e6ce127
 def _shift_by_max(x: Tensor, dim: int) -> tuple[Tensor, Tensor]:
     "`x - max(x)` along `dim` (an all `-inf` slice is left alone) and the maximum used."
+    _check_tensor(x, 'x')
     m = x.amax(dim, keepdim=True)
     m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
     return x - m, m
@@ -199,12 +217,14 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     shifted, _ = _shift_by_max(x, dim)
     return shifted - shifted.exp().sum(dim, keepdim=True).log()
 
-def _check_targets(logp: Tensor, target: Tensor) -> None:
-    if logp.ndim != 2: raise ValueError(f"input must be (N, C) scores, got shape {tuple(logp.shape)}")
+def _check_targets(logp: Tensor, target: Tensor, name: str = 'logp') -> None:
+    _check_tensor(logp, name); _check_tensor(target, 'target')
+    if logp.ndim != 2: raise ValueError(f"{name} must be (N, C) scores, got shape {tuple(logp.shape)}")
     if target.shape != logp.shape[:1]:
         raise ValueError(f"target must be (N,) = {tuple(logp.shape[:1])} class indices, got shape {tuple(target.shape)}")
     if target.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8, torch.int8):
         raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
+    if len(target) == 0: raise ValueError(f"{name} and target are empty: the mean loss over no rows would be NaN")
     if len(target) and (target.min() < 0 or target.max() >= logp.shape[1]):
         raise ValueError(f"target must be class indices in [0, {logp.shape[1] - 1}], got values from {target.min().item()} to {target.max().item()}")
 
@@ -215,15 +235,20 @@ def nll_loss(logp: Tensor, target: Tensor) -> Tensor:
 
 def cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
     "Cross-entropy from scratch: `nll_loss(log_softmax(logits), target)`, like `F.cross_entropy`."
+    _check_targets(logits, target, 'logits')
     return nll_loss(log_softmax(logits), target)
 
 # %% ../nbs/03_cnn_basics.ipynb #3ce8b52a
 def simple_cnn(n_out: int = 10, channels: Sequence[int] = (8, 16, 32, 64), in_ch: int = 1) -> nn.Sequential:
     "Conv blocks (3x3 conv with stride 2 and padding 1, batch norm, ReLU) through `channels`, then global average pooling, flatten and a linear head to `n_out` (the last module)."
     for name, v in (('n_out', n_out), ('in_ch', in_ch)): check_int(v, name, lo=1)
+    if isinstance(channels, (str, bytes)) or not isinstance(channels, Sequence):
+        raise TypeError(f"channels must be a sequence of ints such as (8, 16, 32, 64), got {type(channels).__name__}")
     channels = tuple(channels)
     if not channels: raise ValueError("channels must name at least one block, e.g. (8, 16, 32, 64)")
     for c in channels: check_int(c, 'channels', lo=1)
+    n_params = sum(9 * a * b + 2 * b for a, b in zip((in_ch,) + channels, channels)) + (channels[-1] + 1) * n_out
+    check_memory(16 * n_params, 'channels', f'{n_params:,} parameters (weights, gradients and optimizer state)')
     blocks, ci = [], in_ch
     for co in channels:
         blocks.append(nn.Sequential(nn.Conv2d(ci, co, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(co), nn.ReLU()))
@@ -248,8 +273,11 @@ def digit_loaders(path, bs: int, n_train: int | None = None, classes: Sequence |
     float images `(B, 1, 28, 28)` in [0, 1] and labels, the index of each image's digit in `classes` (default: all ten).
     `n_train`/`n_valid` keep a random subset drawn with `seed`; `per_class` instead keeps that many random training
     images of each class (a stratified draw with `seed`). Only the training loader shuffles."""
+    if not isinstance(path, (str, os.PathLike)): raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
     path = Path(path)
-    bs = check_int(bs, 'bs', lo=1)
+    bs, seed, num_workers = check_int(bs, 'bs', lo=1), check_int(seed, 'seed', lo=0), check_int(num_workers, 'num_workers', lo=0)
+    if n_train is not None: n_train = check_int(n_train, 'n_train', lo=1)
+    if n_valid is not None: n_valid = check_int(n_valid, 'n_valid', lo=1)
     if per_class is not None:
         per_class = check_int(per_class, 'per_class', lo=1)
         if n_train is not None: raise ValueError("pass n_train or per_class, not both")
@@ -261,7 +289,6 @@ def digit_loaders(path, bs: int, n_train: int | None = None, classes: Sequence |
     g = torch.Generator().manual_seed(seed)
     dls = []
     for split, n, shuffle, name in (('training', n_train, True, 'n_train'), ('testing', n_valid, False, 'n_valid')):
-        if n is not None: check_int(n, name, lo=1)
         x, y = image_folder_xy(path/split, classes)
         if n is not None or (shuffle and per_class is not None):
             idx = torch.randperm(len(x), generator=g)[:n] if n is not None else _stratified(y, per_class, g, classes)
@@ -275,6 +302,7 @@ def digit_loaders(path, bs: int, n_train: int | None = None, classes: Sequence |
 # %% ../nbs/03_cnn_basics.ipynb #ae8ef384
 def accuracy(logits: Tensor, targets: Tensor) -> Tensor:
     "Share of rows of `logits` `(N, C)` whose largest score is at the class index in `targets` `(N,)`, as a 0-d tensor on `logits`' device (reading it back to Python is left to the caller)."
+    _check_tensor(logits, 'logits'); _check_tensor(targets, 'targets', real=False)
     if logits.ndim != 2: raise ValueError(f"logits must be (N, C), got shape {tuple(logits.shape)}")
     if targets.shape != logits.shape[:1]:
         raise ValueError(f"targets must be (N,) = {tuple(logits.shape[:1])} to match logits, got shape {tuple(targets.shape)}")

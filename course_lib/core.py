@@ -30,9 +30,9 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['cfg', 'REPO_URL', 'LESSON_TIMES', 'DocMarkdown', 'show_doc', 'get_device', 'set_seed', 'check_int', 'check_number',
-           'check_choice', 'atomic_path', 'save_atomic', 'env_flag', 'CourseConfig', 'Timer', 'headline', 'progress',
-           'to_hwc', 'show_image', 'show_images', 'HookOutputs', 'hook_outputs', 'n_hooks', 'SlowRunWarning',
-           'in_colab', 'setup_lesson']
+           'check_choice', 'check_memory', 'atomic_path', 'save_atomic', 'env_flag', 'CourseConfig', 'Timer',
+           'headline', 'progress', 'to_hwc', 'show_image', 'show_images', 'HookOutputs', 'hook_outputs', 'n_hooks',
+           'SlowRunWarning', 'in_colab', 'setup_lesson']
 
 # %% ../nbs/00_core.ipynb #11972a3b
 class DocMarkdown:
@@ -49,8 +49,9 @@ def _signature(obj) -> str:
 def show_doc(obj, name: str | None = None, level: int = 4) -> DocMarkdown:
     "Signature and docstring of the function or class `obj` as Markdown, under a heading of `level` (what nbdev's `show_doc` shows, without nbdev)."
     if not callable(obj): raise TypeError(f"obj must be a function or class, got {type(obj).__name__}")
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 6:
-        raise ValueError(f"level must be an int from 1 to 6, got {level!r}")
+    if name is not None and not isinstance(name, str): raise TypeError(f"name must be a str or None, got {type(name).__name__}")
+    if isinstance(level, bool) or not isinstance(level, int): raise TypeError(f"level must be an int, got {level!r}")
+    if not 1 <= level <= 6: raise ValueError(f"level must be an int from 1 to 6, got {level!r}")
     name = name or getattr(obj, '__qualname__', None) or getattr(obj, '__name__', type(obj).__name__)
     kind = 'class ' if inspect.isclass(obj) else ''
     doc = inspect.getdoc(obj) or '(no docstring)'
@@ -65,6 +66,8 @@ def _mps_available() -> bool:
 
 def get_device(prefer: str | None = None) -> torch.device:
     "The best available device: `prefer` or `$COURSE_DEVICE` if given, else cuda, then mps, then cpu."
+    if prefer is not None and not isinstance(prefer, (str, torch.device)):
+        raise TypeError(f"prefer must be a device name such as 'cpu' or 'cuda:0' (or a torch.device), got {type(prefer).__name__} {prefer!r}")
     prefer = prefer or os.environ.get('COURSE_DEVICE') or None
     if prefer is not None:
         kind = str(prefer).split(':')[0]
@@ -86,6 +89,7 @@ def set_seed(seed: int = 42, deterministic: bool = False) -> int:
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    if not isinstance(deterministic, (bool, np.bool_)): raise TypeError(f"deterministic must be True or False, got {deterministic!r}")
     seed = int(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -119,8 +123,20 @@ def check_number(value, name: str, lo: float | None = None, hi: float | None = N
 
 def check_choice(value, name: str, choices: Sequence) -> Any:
     "`value` if it is one of `choices`, else a `ValueError` naming `name` and listing the choices."
-    if value not in choices: raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    try: ok = value in choices
+    except TypeError: ok = False                  # an unhashable value is not in a set of choices
+    if not ok: raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
     return value
+
+def check_memory(n_bytes: float, name: str, what: str, max_gb: float = 8.0) -> float:
+    "`n_bytes` in GB, or a `ValueError` naming `name` when `what` would need more than `max_gb` GB (checked before allocating)."
+    if isinstance(n_bytes, bool) or not isinstance(n_bytes, numbers.Real): raise TypeError(f"n_bytes must be a number of bytes, got {n_bytes!r}")
+    max_gb = check_number(max_gb, 'max_gb', lo=0, open_lo=True)
+    gb = float(n_bytes) / 1e9
+    if math.isnan(gb) or gb < 0: raise ValueError(f"n_bytes must be a number of bytes >= 0, got {n_bytes!r}")
+    if gb > max_gb:
+        raise ValueError(f"{name}: {what} would need about {gb:,.1f} GB of memory, more than {max_gb:g} GB; ask for less")
+    return gb
 
 # %% ../nbs/00_core.ipynb #5020def1
 def _umask() -> int:
@@ -132,12 +148,17 @@ def atomic_path(dest: str | Path, suffix: str | None = None):
     """Yield a temporary file name next to `dest` (same extension unless `suffix` is given); when the block ends
     without an error, move it onto `dest` in one step, with `dest`'s old permissions (or the usual ones for a new
     file). On an error, `dest` is untouched and the temporary file is removed."""
-    if not isinstance(dest, (str, Path)): raise TypeError(f"dest must be a str or Path, got {type(dest).__name__}")
+    if not isinstance(dest, (str, os.PathLike)): raise TypeError(f"dest must be a str or Path, got {type(dest).__name__}")
+    if suffix is not None and not isinstance(suffix, str): raise TypeError(f"suffix must be a str or None, got {type(suffix).__name__}")
     dest = Path(dest)
+    where = next((p for p in dest.parents if p.exists()), None)
+    if where is not None and not where.is_dir(): raise NotADirectoryError(f"dest: {where} is a file, not a folder (for {dest})")
     if not dest.parent.is_dir(): raise FileNotFoundError(f"dest: folder {dest.parent} does not exist (for {dest})")
     if dest.is_dir(): raise IsADirectoryError(f"dest: {dest} is a folder, not a file")
     mode = (dest.stat().st_mode & 0o7777) if dest.exists() else (0o666 & ~_umask())
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix=dest.suffix if suffix is None else suffix)
+    try: fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix=dest.suffix if suffix is None else suffix)
+    except OSError as e:                         # name the file asked for, not the temporary one
+        raise type(e)(f"dest: cannot write {dest}: {e.strerror or e} in folder {dest.parent}") from e
     os.close(fd)
     try:
         yield tmp
@@ -157,6 +178,7 @@ _TRUE, _FALSE = ('1', 'true', 'yes', 'on'), ('', '0', 'false', 'no', 'off')
 
 def env_flag(name: str, default: bool = False) -> bool:
     "Read a yes/no environment variable such as `COURSE_QUICK`; unrecognised values are an error."
+    if not isinstance(name, str) or not name: raise TypeError(f"name must be an environment variable name (str), got {name!r}")
     raw = os.environ.get(name)
     if raw is None: return default
     val = raw.strip().lower()
@@ -200,13 +222,18 @@ class Timer:
 
 def headline(lesson: str, **figures) -> dict:
     "Print a lesson's headline figures and record them in `$COURSE_RESULTS/<lesson>.json` when that is set."
-    if not isinstance(lesson, str) or not lesson.strip():
-        raise ValueError(f"lesson must be a non-empty name, got {lesson!r}")
+    if not isinstance(lesson, str): raise TypeError(f"lesson must be a name (str), got {type(lesson).__name__}")
+    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', lesson):   # it becomes a file name: no folders, no '..'
+        raise ValueError(f"lesson must be a plain name such as 'mnist' (letters, digits, _ . -), got {lesson!r}")
     if not figures: raise ValueError("headline needs at least one figure, e.g. headline('mnist', accuracy=0.95)")
     clean = {}
     for k, v in figures.items():
-        if isinstance(v, torch.Tensor): v = v.item()
-        if isinstance(v, (np.floating, np.integer)): v = v.item()
+        if isinstance(v, torch.Tensor):
+            if v.numel() != 1: raise ValueError(f"headline figure {k!r} must be one number, got a tensor of shape {tuple(v.shape)}")
+            v = v.item()
+        if isinstance(v, (np.floating, np.integer, np.bool_)): v = v.item()
+        if v is not None and not isinstance(v, (bool, int, float, str)):
+            raise TypeError(f"headline figure {k!r} must be a number, a bool or a str, got {type(v).__name__}")
         if isinstance(v, float) and not np.isfinite(v):
             raise ValueError(f"headline figure {k!r} is {v}: refusing to report a non-finite number")
         clean[k] = v
@@ -216,13 +243,15 @@ def headline(lesson: str, **figures) -> dict:
     if out:
         path = Path(out) / f'{lesson}.json'
         path.parent.mkdir(parents=True, exist_ok=True)
-        old = json.loads(path.read_text()) if path.exists() else {}
+        try: old = json.loads(path.read_text()) if path.exists() else {}
+        except ValueError as e: raise ValueError(f"{path}: cannot read the figures recorded there ({e}); delete the file") from None
         with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps({**old, **clean}, indent=1))
     return clean
 
 # %% ../nbs/00_core.ipynb #b94943a2
 def progress(it: Iterable, total: int | None = None, show: bool = True, comment: str = '', **kwargs):
     "Wrap `it` in a progress bar (fastprogress) unless `show` is False; `comment` is shown beside the bar."
+    if not isinstance(it, Iterable): raise TypeError(f"it must be an iterable, got {type(it).__name__}")
     if not show: return it
     bar = progress_bar(it, total=total, **kwargs)   # the notebook bar takes `comment=`, the console bar does not
     if comment: bar.comment = comment
@@ -232,8 +261,9 @@ def progress(it: Iterable, total: int | None = None, show: bool = True, comment:
 def to_hwc(img) -> np.ndarray:
     "Convert a PIL image, a tensor (`C,H,W`, `1,H,W` or `H,W`) or an array into an `H,W` or `H,W,C` NumPy array for `imshow`."
     if isinstance(img, Image.Image):
-        return np.asarray(img.convert('RGB') if img.mode not in ('L', 'RGB', 'RGBA') else img)
-    if isinstance(img, torch.Tensor):
+        if img.mode in ('I', 'F') or img.mode.startswith('I;16'): arr = np.asarray(img)   # 16/32-bit: keep the values
+        else: return np.asarray(img.convert('RGB') if img.mode not in ('L', 'RGB', 'RGBA') else img)
+    elif isinstance(img, torch.Tensor):
         t = img.detach().cpu()
         if t.ndim == 4 and t.shape[0] == 1: t = t[0]
         if t.ndim == 3:
@@ -242,7 +272,8 @@ def to_hwc(img) -> np.ndarray:
             t = t[0] if t.shape[0] == 1 else t.permute(1, 2, 0)
         elif t.ndim != 2:
             raise ValueError(f"img: expected a tensor of shape (C,H,W) or (H,W), got shape {tuple(img.shape)}")
-        arr = t.float().numpy() if t.dtype != torch.uint8 else t.numpy()
+        if t.is_complex(): raise TypeError(f"img must hold real numbers, got dtype {t.dtype}")
+        arr = t.float().numpy() if t.dtype not in (torch.uint8, torch.int16, torch.int32, torch.int64) else t.numpy()
     elif isinstance(img, np.ndarray):
         arr = img
         if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4):
@@ -251,16 +282,24 @@ def to_hwc(img) -> np.ndarray:
         if arr.ndim not in (2, 3): raise ValueError(f"img: expected a 2-d or 3-d array, got shape {arr.shape}")
     else:
         raise TypeError(f"img must be a PIL image, a torch.Tensor or a numpy array, got {type(img).__name__}")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"img must hold real numbers, got dtype {arr.dtype}")
+    if arr.size == 0: raise ValueError(f"img is empty (shape {arr.shape}): nothing to show")
+    if np.issubdtype(arr.dtype, np.integer) and arr.dtype != np.uint8 and arr.ndim == 3:
+        lo, hi = arr.min(), arr.max()                 # imshow reads integer colours as 0-255
+        if lo < 0 or hi > 255: raise ValueError(f"img: integer colour values must be in 0..255, got {lo}..{hi}")
+        arr = arr.astype(np.uint8)
     if arr.dtype != np.uint8:
         arr = arr.astype(np.float32)
-        if np.isnan(arr).any(): raise ValueError("img contains NaN values")
+        if not np.isfinite(arr).all(): raise ValueError("img contains NaN or infinite values")
         arr = np.clip(arr, 0, 1) if arr.min() >= -1e-3 and arr.max() <= 1 + 1e-3 else arr
     return arr
 
 def show_image(img, ax=None, title: str | None = None, cmap: str = 'gray', figsize=(3, 3), **kwargs):
     "Show one image (PIL, tensor or array) on `ax` (a new figure if None), without axis ticks."
-    if ax is None: _, ax = plt.subplots(figsize=figsize)
+    if ax is not None and not hasattr(ax, 'imshow'): raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     arr = to_hwc(img)
+    if ax is None: _, ax = plt.subplots(figsize=figsize)
     ax.imshow(arr, cmap=cmap if arr.ndim == 2 else None, **kwargs)
     if title is not None: ax.set_title(title)
     ax.axis('off')
@@ -269,8 +308,12 @@ def show_image(img, ax=None, title: str | None = None, cmap: str = 'gray', figsi
 def show_images(imgs: Sequence, nrows: int | None = None, ncols: int | None = None, titles: Sequence | None = None,
                 figsize=None, suptitle: str | None = None, cmap: str = 'gray', **kwargs):
     "Show images in a grid (one row for up to 6 images, else near-square); returns the figure and a flat array of axes."
+    if isinstance(imgs, (Image.Image, torch.Tensor, np.ndarray, str)) or not isinstance(imgs, Iterable):
+        raise TypeError(f"imgs must be a list of images, got {type(imgs).__name__}")
     imgs = list(imgs)
     if not imgs: raise ValueError("imgs is empty: nothing to show")
+    if nrows is not None: nrows = check_int(nrows, 'nrows', lo=1)
+    if ncols is not None: ncols = check_int(ncols, 'ncols', lo=1)
     if titles is not None and len(titles) != len(imgs):
         raise ValueError(f"titles has {len(titles)} entries but there are {len(imgs)} images")
     n = len(imgs)
@@ -291,7 +334,13 @@ def show_images(imgs: Sequence, nrows: int | None = None, ncols: int | None = No
 class HookOutputs:
     "Latest outputs of hooked modules; use through `hook_outputs`."
     def __init__(self, modules: Sequence[nn.Module], detach: bool = True, clone: bool = False):
-        self.modules, self.detach, self.clone = list(modules), detach, clone
+        if isinstance(modules, nn.Module): modules = [modules]
+        if not isinstance(modules, Iterable): raise TypeError(f"modules must be an nn.Module or a list of them, got {type(modules).__name__}")
+        modules = list(modules)
+        if not modules: raise ValueError("modules is empty: pass at least one nn.Module to hook")
+        for i, m in enumerate(modules):
+            if not isinstance(m, nn.Module): raise TypeError(f"modules[{i}] must be an nn.Module, got {type(m).__name__}")
+        self.modules, self.detach, self.clone = modules, detach, clone
         self.outputs: list = [None] * len(self.modules)
         self.handles = [m.register_forward_hook(self._make_hook(i)) for i, m in enumerate(self.modules)]
 
@@ -315,16 +364,11 @@ class HookOutputs:
 
 def hook_outputs(modules, detach: bool = True, clone: bool = False) -> HookOutputs:
     "Context manager that records the latest output of each module in `modules` (a module or a list of them)."
-    if isinstance(modules, nn.Module): modules = [modules]
-    modules = list(modules)
-    if not modules: raise ValueError("modules is empty: pass at least one nn.Module to hook")
-    for i, m in enumerate(modules):
-        if not isinstance(m, nn.Module):
-            raise TypeError(f"modules[{i}] must be an nn.Module, got {type(m).__name__}")
     return HookOutputs(modules, detach=detach, clone=clone)
 
 def n_hooks(model: nn.Module) -> int:
     "Number of forward hooks still registered anywhere in `model` (handy to check nothing leaked)."
+    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     return sum(len(m._forward_hooks) for m in model.modules())
 
 # %% ../nbs/00_core.ipynb #f1844503
@@ -357,6 +401,7 @@ def _fmt_s(s) -> str: return 'not measured yet' if s is None else (f'{s:.0f} s' 
 
 def setup_lesson(lesson: str, show: bool = True) -> dict:
     "Report what lesson `lesson` (e.g. '07_ssd') runs on: course version, device, quick/full mode, data source; warn when full mode runs on a CPU."
+    if not isinstance(lesson, str): raise TypeError(f"lesson must be a lesson name such as '07_ssd', got {type(lesson).__name__}")
     if lesson not in LESSON_TIMES:
         raise ValueError(f"lesson must be one of the course's lessons {sorted(LESSON_TIMES)}, got {lesson!r}")
     from course_lib import __version__

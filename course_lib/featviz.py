@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .core import check_choice, check_int, check_number, hook_outputs, progress, show_images
+from .core import check_choice, check_int, check_memory, check_number, hook_outputs, progress, show_images
 from .datasets import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
@@ -44,11 +44,17 @@ def _kernel1d(sigma: float) -> torch.Tensor:
     k = torch.exp(-0.5 * (t / sigma) ** 2)
     return k / k.sum()
 
+def _check_images(x, name: str) -> torch.Tensor:
+    "A float `(B,C,H,W)` batch, or a `TypeError`/`ValueError` naming `name`."
+    if not isinstance(x, torch.Tensor): raise TypeError(f"{name} must be a (B,C,H,W) tensor, got {type(x).__name__}")
+    if not x.is_floating_point(): raise TypeError(f"{name} must be a float tensor (pixels in [0, 1]), got dtype {x.dtype}")
+    if x.ndim != 4: raise ValueError(f"{name} must be a (B,C,H,W) tensor, got shape {tuple(x.shape)}")
+    return x
+
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     "Blur a `(B,C,H,W)` batch with a Gaussian of standard deviation `sigma` pixels (separable, reflect padding); `sigma=0` returns `x`."
-    if not isinstance(x, torch.Tensor) or x.ndim != 4: raise ValueError(f"x must be a (B,C,H,W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"sigma must be a number >= 0, got {sigma!r}")
+    _check_images(x, 'x')
+    sigma = check_number(sigma, 'sigma', lo=0)
     if sigma == 0: return x
     k = _kernel1d(sigma).to(x)
     r, c = len(k) // 2, x.shape[1]
@@ -91,8 +97,13 @@ def _in_channels(model: nn.Module) -> int:
 
 # %% ../nbs/11_feature_viz.ipynb #875dbef4
 def _final_side(size: int, upscales: int, scale: float) -> int:
-    "Side of the image after `upscales` enlargements by `scale` (each rounded, as `visualize_filters` does)."
-    for _ in range(upscales): size = max(1, round(size * scale))
+    "Side of the image after `upscales` enlargements by `scale` (each rounded, as `visualize_filters` does); at most 65,536 px."
+    start = size
+    for _ in range(upscales):
+        size = max(1, round(size * scale))
+        if size > 65_536:                          # stop before the float overflows: no image that big fits anyway
+            raise ValueError(f"upscales: {upscales} enlargements of a {start} px image by scale={scale:g} give more than "
+                             f"65,536 px; ask for fewer upscales or a smaller scale")
     return size
 
 def _layer_plan(net: nn.Module, targets: Sequence[nn.Module], in_ch: int, side: int) -> tuple[list, int]:
@@ -145,10 +156,11 @@ def _prepare(model, layer, channels, side: int, mean, std, max_gb: float, extra=
         if t.numel() == 1: t = t.expand(in_ch)
         if t.numel() != in_ch: raise ValueError(f"{what} must have {in_ch} values (one per input channel), got {t.numel()}")
         if not torch.isfinite(t).all(): raise ValueError(f"{what} must be finite, got {t.tolist()}")
-        return t.view(1, -1, 1, 1).to(dev)
+        return t.view(1, -1, 1, 1)
     mean = stat(mean, IMAGENET_MEAN if in_ch == 3 else 0.0, 'mean')
     std = stat(std, IMAGENET_STD if in_ch == 3 else 1.0, 'std')
     if (std <= 0).any(): raise ValueError(f"std must be positive, got {std.flatten().tolist()}")
+    mean, std = mean.to(dev), std.to(dev)          # checked on the CPU: the model may live on the 'meta' device
     mods = dict(model.named_modules())
     net, target = _upto(model, name), mods[name]
     if extra is not None:
@@ -277,10 +289,13 @@ class ImageParam(nn.Module):
         n, channels, h = check_int(n, 'n', lo=1), check_int(channels, 'channels', lo=1), check_int(h, 'h', lo=1)
         w = h if w is None else check_int(w, 'w', lo=1)
         decay, sd = check_number(decay, 'decay', lo=0), check_number(sd, 'sd', lo=0)
+        check_memory(16 * n * channels * h * (w + 2), 'h/w', f'{n} images of {channels}x{h}x{w} with gradients and Adam state')
         if colour is not None:
             if channels != 3: raise ValueError(f"colour decorrelation needs 3 channels, got channels={channels}")
             colour = torch.as_tensor(colour, dtype=torch.float32)
             if colour.shape != (3, 3): raise ValueError(f"colour must be a 3x3 matrix, got shape {tuple(colour.shape)}")
+            if not torch.isfinite(colour).all() or not (colour.norm(dim=0) > 0).all():
+                raise ValueError(f"colour must be a finite 3x3 matrix with no all-zero column, got {colour.tolist()}")
             colour = colour / colour.norm(dim=0).max()          # largest column norm 1 (Lucent's normalisation)
         self.h, self.w, self.fourier = h, w, bool(fourier)
         self.register_buffer('colour', colour)
@@ -305,6 +320,9 @@ class ImageParam(nn.Module):
     @torch.no_grad()
     def set_image(self, img: torch.Tensor) -> 'ImageParam':
         "Set the parameters so that `self()` returns `img` (values strictly inside (0, 1)); the inverse of `forward`."
+        want = (self.spectrum.shape[0] if self.fourier else self.pixels.shape[0], self.spectrum.shape[1] if self.fourier else self.pixels.shape[1], self.h, self.w)
+        if not isinstance(img, torch.Tensor): raise TypeError(f"img must be a tensor of shape {want}, got {type(img).__name__}")
+        if tuple(img.shape) != want: raise ValueError(f"img must have shape {want}, got {tuple(img.shape)}")
         x = torch.logit(img.to(self.colour if self.colour is not None else torch.float32).clamp(1e-4, 1 - 1e-4))
         if self.colour is not None: x = torch.einsum('ij,njhw->nihw', torch.linalg.inv(self.colour), x)
         if self.fourier: self.spectrum.copy_(torch.view_as_real(torch.fft.rfft2(x, norm='ortho') / self.scale))
@@ -315,6 +333,7 @@ class ImageParam(nn.Module):
 def photo_colour_sqrt(photos: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
     "Square root `M` (3x3, `M @ M.T` = covariance) of the RGB covariance of `photos` ((N,3,H,W) or list of (3,H,W), values in [0, 1])."
     if isinstance(photos, torch.Tensor): photos = [photos] if photos.ndim == 3 else list(photos)
+    if isinstance(photos, (str, bytes)) or not isinstance(photos, Sequence): raise TypeError(f"photos must be a tensor or a list of them, got {type(photos).__name__}")
     if not photos: raise ValueError("photos is empty")
     px = []
     for p in photos:
@@ -322,6 +341,8 @@ def photo_colour_sqrt(photos: torch.Tensor | Sequence[torch.Tensor]) -> torch.Te
             raise ValueError(f"photos must be (3,H,W) tensors, got {getattr(p, 'shape', type(p).__name__)}")
         px.append(p.reshape(3, -1).double())
     px = torch.cat(px, 1)
+    if px.shape[1] < 2: raise ValueError(f"photos must hold at least 2 pixels to have a covariance, got {px.shape[1]}")
+    if not torch.isfinite(px).all(): raise ValueError("photos contain NaN or infinite values")
     cov = torch.cov(px)
     u, s, _ = torch.linalg.svd(cov)
     return (u * s.sqrt()).float()
@@ -342,7 +363,7 @@ def affine(x: torch.Tensor, angle: float | torch.Tensor = 0.0, scale: float | to
     """Rotate `x` (B,C,H,W) by `angle` degrees (counter-clockwise), scale it by `scale` about its centre and shift it by
     `shift` = (dx, dy) pixels; bilinear, differentiable. `angle` and `scale` are numbers or one value per image, `shift`
     a pair or one pair per image."""
-    if not isinstance(x, torch.Tensor) or x.ndim != 4: raise ValueError(f"x must be a (B,C,H,W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
+    _check_images(x, 'x')
     check_choice(padding, 'padding', ('zeros', 'border', 'reflection'))
     b = x.shape[0]
     def per_image(v, name, tail):
@@ -354,16 +375,19 @@ def affine(x: torch.Tensor, angle: float | torch.Tensor = 0.0, scale: float | to
         return t.to(x.device)
     a, s, sh = per_image(angle, 'angle', ()), per_image(scale, 'scale', ()), per_image(shift, 'shift', (2,))
     if (s <= 0).any(): raise ValueError("scale must be > 0")
-    return _affine(x, a * math.pi / 180, s, sh, padding)
+    work = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype   # grid_sample wants one dtype throughout
+    return _affine(x.to(work), (a * math.pi / 180).to(work), s.to(work), sh.to(work), padding).to(x.dtype)
 
 # %% ../nbs/11_feature_viz.ipynb #85841539
 def diversity_loss(acts: torch.Tensor) -> torch.Tensor:
     """Mean cosine similarity between the Gram matrices of the images of a batch `acts` (B,C,H,W), over all pairs:
     1 when all images have the same channel statistics; subtracting it rewards a batch of different images."""
-    if not isinstance(acts, torch.Tensor) or acts.ndim != 4 or acts.shape[0] < 2:
+    if not isinstance(acts, torch.Tensor): raise TypeError(f"acts must be a (B,C,H,W) tensor, got {type(acts).__name__}")
+    if acts.ndim != 4 or acts.shape[0] < 2:
         raise ValueError(f"acts must be a (B,C,H,W) tensor with B >= 2, got {getattr(acts, 'shape', type(acts).__name__)}")
     b, c = acts.shape[:2]
     f = acts.reshape(b, c, -1)
+    if f.dtype in (torch.float16, torch.bfloat16): f = f.float()    # Gram sums overflow float16: NaN after normalising
     g = F.normalize((f @ f.transpose(1, 2)).reshape(b, -1), dim=1)
     sim = g @ g.T
     return (sim.sum() - sim.diagonal().sum()) / (b * (b - 1))
@@ -423,7 +447,8 @@ def render(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], si
 def parse_channels(spec: str, max_count: int = 10_000) -> list[int]:
     "Parse channel lists like `'0-15'`, `'1,4,7'` or `'0-3,8'` into a list of distinct ints, in order (at most `max_count` of them)."
     max_count = check_int(max_count, 'max_count', lo=1)
-    if not isinstance(spec, str) or not spec.strip(): raise ValueError(f"channels must be a non-empty string like '0-15' or '1,4,7', got {spec!r}")
+    if not isinstance(spec, str): raise TypeError(f"channels must be a string like '0-15' or '1,4,7', got {type(spec).__name__}")
+    if not spec.strip(): raise ValueError(f"channels must be a non-empty string like '0-15' or '1,4,7', got {spec!r}")
     ranges, total = [], 0
     for part in spec.replace(' ', '').split(','):
         a, sep, b = part.partition('-')

@@ -9,12 +9,14 @@ import math
 import os
 from functools import partial
 from pathlib import Path
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 import torchvision
+from PIL import Image
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Subset
 from torchvision.transforms import v2
@@ -37,13 +39,23 @@ def _check_range(name: str, v, lo: float, hi: float) -> tuple[float, float]:
     if not (lo < a <= b <= hi): raise ValueError(f"{name} must satisfy {lo} < min <= max <= {hi}, got {v!r}")
     return a, b
 
+def _stats(mean, std) -> tuple[list[float], list[float]] | None:
+    "Per-channel `mean` and `std` as lists of finite numbers (std > 0), or None when both are None."
+    if mean is None and std is None: return None
+    for v, name in ((mean, 'mean'), (std, 'std')):
+        if isinstance(v, (str, bytes)) or not isinstance(v, (Sequence, Tensor, np.ndarray)):
+            raise TypeError(f"{name} must be a sequence of numbers (one per channel), or mean=std=None, got {v!r}")
+    mean, std = [list(v.tolist() if hasattr(v, 'tolist') else v) for v in (mean, std)]
+    if len(mean) != len(std) or not mean:
+        raise ValueError(f"mean and std must both be None or non-empty sequences of the same length, got mean={mean!r}, std={std!r}")
+    mean = [check_number(m, f'mean[{i}]') for i, m in enumerate(mean)]
+    std = [check_number(s, f'std[{i}]', lo=0, open_lo=True) for i, s in enumerate(std)]
+    return mean, std
+
 def _to_float_and_normalize(mean, std) -> list:
     steps = [v2.ToImage(), v2.ToDtype(torch.float32, scale=True)]
-    if mean is None and std is None: return steps
-    if mean is None or std is None or len(mean) != len(std):
-        raise ValueError(f"mean and std must both be None or sequences of the same length, got mean={mean!r}, std={std!r}")
-    if any(s <= 0 for s in std): raise ValueError(f"std must be positive, got {std!r}")
-    return steps + [v2.Normalize(list(mean), list(std))]
+    stats = _stats(mean, std)
+    return steps if stats is None else steps + [v2.Normalize(*stats)]
 
 def train_transforms(size: int = 224, scale: tuple = (0.08, 1.0), ratio: tuple = (3 / 4, 4 / 3),
                      hflip: float = 0.5, vflip: float = 0.0, brightness: float = 0.4, contrast: float = 0.4,
@@ -73,8 +85,13 @@ def eval_transforms(size: int = 224, resize: int | None = None, mean=IMAGENET_ME
 
 def denormalize(x: Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> Tensor:
     "Undo `Normalize` on an image `(C, H, W)` or a batch `(N, C, H, W)` and clamp to [0, 1], ready to show."
-    if not isinstance(x, Tensor) or x.ndim not in (3, 4):
-        raise ValueError(f"x must be a tensor (C, H, W) or (N, C, H, W), got {getattr(x, 'shape', type(x).__name__)}")
+    if not isinstance(x, Tensor): raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"x must be a normalized float image, got dtype {x.dtype} (a {x.dtype} image is not normalized: show it as is)")
+    if x.ndim not in (3, 4): raise ValueError(f"x must be a tensor (C, H, W) or (N, C, H, W), got shape {tuple(x.shape)}")
+    stats = _stats(mean, std)
+    if stats is None: raise TypeError("mean and std must be sequences of numbers to undo a normalization, got None")
+    mean, std = stats
     if x.shape[-3] != len(mean): raise ValueError(f"x has {x.shape[-3]} channels but mean/std have {len(mean)}")
     m = torch.tensor(mean, dtype=x.dtype, device=x.device)[:, None, None]
     s = torch.tensor(std, dtype=x.dtype, device=x.device)[:, None, None]
@@ -112,8 +129,8 @@ def find_head(model: nn.Module) -> str:
 def replace_head(model: nn.Module, n_classes: int, regression: bool = False) -> nn.Module:
     """Swap `model`'s final linear layer (see `find_head`) for a new `nn.Linear(in_features, n_classes)` with
     Xavier-uniform weights and zero bias, on the old head's device and dtype. Modifies `model` and returns it."""
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int):
-        raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__} {n_classes!r}")
+    n_classes = check_int(n_classes, 'n_classes')
+    if not isinstance(regression, bool): raise TypeError(f"regression must be True or False, got {regression!r}")
     lo = 1 if regression else 2
     if n_classes < lo:
         raise ValueError(f"n_classes must be >= {lo} for a {'regression' if regression else 'classification'} head, "
@@ -133,8 +150,12 @@ def replace_head(model: nn.Module, n_classes: int, regression: bool = False) -> 
 def transfer_model(arch: str, n_classes: int, pretrained_weights: bool = True) -> nn.Module:
     """torchvision classifier `arch` with a fresh `n_classes` head (see `replace_head`): ImageNet weights via
     `course_lib.datasets.pretrained` (raises `PretrainedUnavailable` when they cannot be had), or random weights."""
-    if not isinstance(arch, str) or arch not in torchvision.models.list_models(module=torchvision.models):
+    if not isinstance(arch, str): raise TypeError(f"arch must be a model name (str) such as 'resnet18', got {type(arch).__name__}")
+    if arch not in torchvision.models.list_models(module=torchvision.models):
         raise ValueError(f"arch must be a torchvision classification model name such as 'resnet18', got {arch!r}")
+    if check_int(n_classes, 'n_classes') < 2:                  # checked before the network is built
+        raise ValueError(f"n_classes must be >= 2 for a classification head, got {n_classes}")
+    if not isinstance(pretrained_weights, bool): raise TypeError(f"pretrained_weights must be True or False, got {pretrained_weights!r}")
     if pretrained_weights: model = pretrained(arch)
     else:
         model = torchvision.models.get_model(arch, weights=None)
@@ -144,7 +165,8 @@ def transfer_model(arch: str, n_classes: int, pretrained_weights: bool = True) -
 # %% ../nbs/05_fine_tuning.ipynb #4a17f2f6
 def split_params(model: nn.Module) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
     "`(body, head)`: the parameters of `model` outside and inside its head (see `find_head`), in model order."
-    head_ids = {id(p) for p in model.get_submodule(find_head(model)).parameters()}
+    head = find_head(model)                    # checks `model` first
+    head_ids = {id(p) for p in model.get_submodule(head).parameters()}
     params = list(model.parameters())
     return [p for p in params if id(p) not in head_ids], [p for p in params if id(p) in head_ids]
 
@@ -179,6 +201,7 @@ _NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerN
 
 def freeze_body(model: nn.Module, train_bn: bool = True) -> nn.Module:
     "Stop gradients in everything but the head (and the normalization layers if `train_bn`); returns `model`."
+    if not isinstance(train_bn, bool): raise TypeError(f"train_bn must be True or False, got {train_bn!r}")
     body, head = split_params(model)
     keep = {id(p) for p in head}
     if train_bn: keep |= {id(p) for mod in model.modules() if isinstance(mod, _NORM) for p in mod.parameters(recurse=False)}
@@ -187,6 +210,7 @@ def freeze_body(model: nn.Module, train_bn: bool = True) -> nn.Module:
 
 def unfreeze(model: nn.Module) -> nn.Module:
     "Make every parameter of `model` trainable again; returns `model`."
+    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     for p in model.parameters(): p.requires_grad_(True)
     return model
 
@@ -196,6 +220,7 @@ def fine_tune(learn: Learner, epochs: int, base_lr: float = 2e-3, freeze_epochs:
     still trains) at `base_lr`, then `epochs` epochs unfrozen with the head at `base_lr / 2` and the body `lr_mult`
     times lower, each stage one-cycle (a `OneCycleCB` is added unless `learn` has one). The optimizer is `learn`'s.
     Returns `learn.history`, each record marked with its stage ('frozen' or 'unfrozen')."""
+    if not isinstance(learn, Learner): raise TypeError(f"learn must be a Learner (lesson 04), got {type(learn).__name__}")
     epochs, freeze_epochs = check_int(epochs, 'epochs', lo=1), check_int(freeze_epochs, 'freeze_epochs', lo=0)
     base_lr = check_number(base_lr, 'base_lr', lo=0, open_lo=True)
     lr_mult = check_number(lr_mult, 'lr_mult', lo=0, open_lo=True)
@@ -217,23 +242,36 @@ def fine_tune(learn: Learner, epochs: int, base_lr: float = 2e-3, freeze_epochs:
     return learn.history
 
 # %% ../nbs/05_fine_tuning.ipynb #f556f537
+_HIGH_BIT_MODES = ('I', 'F', 'I;16', 'I;16L', 'I;16B', 'I;16N')
+
+def _load_rgb(path: str) -> Image.Image:
+    "torchvision's ImageFolder loader, except that a file it cannot read is named in the error, and 16/32-bit pictures are refused."
+    try:
+        with Image.open(path) as im:
+            mode = im.mode
+            if mode not in _HIGH_BIT_MODES: return im.convert('RGB')    # decodes the whole file: a truncated one fails here
+    except (OSError, SyntaxError, ValueError) as e:
+        raise OSError(f"cannot read the image {path!r}: {e} (delete or replace the file)") from e
+    raise ValueError(f"{path!r} is a {mode!r} image (more than 8 bits per channel): convert it to 8-bit RGB first")
+
 def image_folder_loaders(path, size: int = 224, bs: int = 64, n_train: int | None = None, train: str = 'train',
                          valid: str = 'test', seed: int = 0, num_workers: int = 0) -> tuple[DataLoader, DataLoader]:
     """Loaders over `path/train/<class>/*` (augmented with `train_transforms(size)`, shuffled) and `path/valid/<class>/*`
     (`eval_transforms(size)`), ImageNet-normalized; `n_train` keeps a random training subset drawn with `seed`.
     `num_workers` worker processes load the images, never more than this machine's CPUs."""
-    path = Path(path)
+    if not isinstance(path, (str, os.PathLike)): raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    path, seed = Path(path), check_int(seed, 'seed', lo=0)
+    if n_train is not None: n_train = check_int(n_train, 'n_train', lo=1)
     for split in (train, valid):
         if not (path / split).is_dir(): raise FileNotFoundError(f"path {str(path)!r} has no {split!r} folder of class folders")
     size = check_int(size, 'size', lo=1)
     bs = check_int(bs, 'bs', lo=1)
     num_workers = min(check_int(num_workers, 'num_workers', lo=0), os.cpu_count() or 1)
-    tr = torchvision.datasets.ImageFolder(path / train, transform=train_transforms(size))
-    va = torchvision.datasets.ImageFolder(path / valid, transform=eval_transforms(size))
+    tr = torchvision.datasets.ImageFolder(path / train, transform=train_transforms(size), loader=_load_rgb)
+    va = torchvision.datasets.ImageFolder(path / valid, transform=eval_transforms(size), loader=_load_rgb)
     if tr.classes != va.classes: raise ValueError(f"path: class folders differ: {tr.classes} in {train!r}, {va.classes} in {valid!r}")
     g = torch.Generator().manual_seed(seed)
     if n_train is not None:
-        n_train = check_int(n_train, 'n_train', lo=1)
         tr = Subset(tr, torch.randperm(len(tr), generator=g)[:n_train].tolist())
     pin = torch.cuda.is_available()
     return (DataLoader(tr, bs, shuffle=True, generator=g, num_workers=num_workers, pin_memory=pin, drop_last=False),
@@ -246,6 +284,10 @@ def _seed_runs(name: str, hist) -> list[list[dict]]:
     hists = [hist] if isinstance(hist[0], dict) else list(hist)
     if not all(isinstance(h, (list, tuple)) and h and all(isinstance(r, dict) for r in h) for h in hists):
         raise ValueError(f"runs[{name!r}] must be a history (list of per-epoch dicts) or a non-empty list of them")
+    for h in hists:
+        for r in h:
+            missing = [k for k in ('train_loss', 'accuracy', 'seconds') if k not in r]
+            if missing: raise ValueError(f"runs[{name!r}] has an epoch without {missing}: train with MetricsCB(accuracy) and HistoryCB")
     return hists
 
 def compare_runs(runs: dict) -> pd.DataFrame:
@@ -265,6 +307,7 @@ def compare_runs(runs: dict) -> pd.DataFrame:
 def plot_runs(runs: dict, title: str | None = None, colors: dict | None = None) -> plt.Figure:
     "Training loss and test accuracy per epoch, one colour per run (`colors`: name -> colour): the mean over the seeds, the range shaded."
     compare_runs(runs)   # validates
+    if colors is not None and not isinstance(colors, dict): raise TypeError(f"colors must be a dict of run name -> colour, got {type(colors).__name__}")
     fig, axs = plt.subplots(1, 2, figsize=(10, 3.5))
     for name, hist in runs.items():
         hists, c = _seed_runs(name, hist), (colors or {}).get(name)

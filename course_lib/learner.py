@@ -50,8 +50,16 @@ def _len(dl) -> int | None:
     try: return len(dl)
     except TypeError: return None
 
+def _device(device, name: str = 'device') -> torch.device:
+    "`device` as a `torch.device`, or a `ValueError` naming `name`."
+    if isinstance(device, torch.device): return device
+    try: return torch.device(device)
+    except (TypeError, RuntimeError, ValueError):
+        raise ValueError(f"{name} must be a torch.device or a name such as 'cpu' or 'cuda:0', got {device!r}") from None
+
 def to_device(b, device: torch.device | str, non_blocking: bool = True):
     "Move a tensor, or the tensors inside nested tuples, lists and dicts, to `device`; anything else is left as is."
+    device = _device(device)
     if isinstance(b, Tensor): return b.to(device, non_blocking=non_blocking)
     if isinstance(b, (list, tuple)):
         out = [to_device(o, device, non_blocking) for o in b]
@@ -234,6 +242,8 @@ class Learner:
 
     def validate(self, dl: Iterable | None = None) -> dict:
         "Run one validation pass (on `dl`, default `dls.valid`) through the callbacks; returns its record, not kept in `history`."
+        if dl is not None and (isinstance(dl, (str, bytes, Tensor)) or not hasattr(dl, '__iter__')):
+            raise TypeError(f"dl must be an iterable of (xb, *yb) batches such as a DataLoader, got {type(dl).__name__}")
         old, n = self.dls, len(self.history)
         if dl is not None: self.dls = DataLoaders(self.dls.train, dl)
         if self.dls.valid is None: raise ValueError("dl: there is no validation loader to validate on")
@@ -290,6 +300,7 @@ def _check_groups(groups, model: nn.Module) -> list[dict]:
 # %% ../nbs/04_learner.ipynb #9ad4145a
 def model_device(model: nn.Module) -> torch.device:
     "Device of `model`'s first parameter (or buffer); the CPU for a model with neither."
+    if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     t = next(model.parameters(), None)
     if t is None: t = next(model.buffers(), None)
     return torch.device('cpu') if t is None else t.device
@@ -298,7 +309,7 @@ class DeviceCB(Callback):
     "Move the model to `device` (default `get_device()`) before fitting, and every batch to it (`non_blocking`) before use."
     order = -10
     def __init__(self, device: torch.device | str | None = None):
-        self.device = None if device is None else torch.device(device)
+        self.device = None if device is None else _device(device)
     def before_fit(self):
         self.dev = self.device or get_device()
         self.learn.model.to(self.dev)
@@ -384,6 +395,7 @@ class HistoryCB(Callback):
     read once per epoch. With `batch_losses`, also keep every training batch's loss in `self.batch_losses`."""
     order = 80
     def __init__(self, batch_losses: bool = False):
+        if not isinstance(batch_losses, bool): raise TypeError(f"batch_losses must be True or False, got {batch_losses!r}")
         self.keep_batches, self.batch_losses = batch_losses, []
 
     def before_epoch(self):
@@ -477,6 +489,9 @@ class ProgressCB(Callback):
     in a terminal the bars redraw on one line; anywhere else (a log file, CI) only the table rows are printed."""
     order = 90
     def __init__(self, bars: bool = True, cols: Sequence[str] | None = None):
+        if not isinstance(bars, bool): raise TypeError(f"bars must be True or False, got {bars!r}")
+        if cols is not None and (isinstance(cols, str) or not isinstance(cols, Sequence) or not all(isinstance(c, str) for c in cols)):
+            raise TypeError(f"cols must be None or a list of column names such as ['epoch', 'valid_loss'], got {cols!r}")
         self.bars, self.cols, self.mbar = bars, None if cols is None else list(cols), None
 
     def before_fit(self):
@@ -522,7 +537,14 @@ def one_cycle(step: int, total_steps: int, peak: float, pct_start: float = 0.3, 
     warms up from `peak / div` to `peak` over the first `pct_start` of the steps and anneals to `peak / div / div_final`,
     both along half cosines, while the momentum goes `moms[0]` -> `moms[1]` -> `moms[2]` (None: no momentum)."""
     total_steps = check_int(total_steps, 'total_steps', lo=2)
-    step = check_int(step, 'step', lo=0)
+    step = check_int(step, 'step', lo=0, hi=total_steps - 1)
+    peak = check_number(peak, 'peak', lo=0, open_lo=True)
+    pct_start = check_number(pct_start, 'pct_start', lo=0, hi=1, open_lo=True)
+    div, div_final = check_number(div, 'div', lo=0, open_lo=True), check_number(div_final, 'div_final', lo=0, open_lo=True)
+    if moms is not None:
+        if isinstance(moms, str) or not isinstance(moms, Sequence) or len(moms) != 3:
+            raise ValueError(f"moms must be None or three momenta (start, middle, end), got {moms!r}")
+        moms = tuple(check_number(m, 'moms', lo=0, hi=1) for m in moms)
     up_end, end = pct_start * total_steps - 1, total_steps - 1    # the phase boundaries torch's OneCycleLR uses
     lo = peak / div
     if 0 < up_end and step <= up_end: pct, lrs, ms = step / up_end, (lo, peak), (None if moms is None else moms[:2])

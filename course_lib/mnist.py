@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor
 
-from .core import check_choice, check_int, check_number
+from .core import check_choice, check_int, check_memory, check_number
 
 # %% auto #0
 __all__ = ['IMG_EXTS', 'image_files', 'load_image_folder', 'image_folder_xy', 'mnist_distance', 'predict_nearest',
@@ -62,6 +62,7 @@ def load_image_folder(path, size=None) -> Tensor:
     "Stack every image in folder `path` (sorted by name) into a float tensor `(N, H, W)` in [0, 1], as grayscale; `size` (int or (h, w)) resizes."
     hw, files = _size_hw(size), image_files(path)
     if not files: raise ValueError(f"path {str(path)!r} contains no image files ({', '.join(IMG_EXTS)})")
+    if hw is not None: check_memory(5 * len(files) * hw[0] * hw[1], 'size', f'{len(files)} images of {hw[0]}x{hw[1]}')
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as ex: arrs = list(ex.map(lambda f: _read_gray(f, hw), files))
     shapes = sorted({a.shape for a in arrs})
     if len(shapes) > 1:
@@ -93,6 +94,8 @@ def mnist_distance(a: Tensor, b: Tensor, kind: str = 'l1') -> Tensor:
     _check_images(a, 'a'); _check_images(b, 'b')
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"a and b must be images with at least 2 axes (H, W), got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+    if a.shape[-2:].numel() == 0 or b.shape[-2:].numel() == 0:
+        raise ValueError(f"a and b must be images of at least 1x1 pixels, got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     try: torch.broadcast_shapes(a.shape, b.shape)
     except RuntimeError as e: raise ValueError(f"a {tuple(a.shape)} and b {tuple(b.shape)} do not broadcast: {e}") from e
     d = a - b
@@ -114,9 +117,12 @@ def class_accuracy_table(preds: Tensor, targets: Tensor, names: Sequence[str]) -
     "Accuracy and mistakes for each class (rows named by `names`, targets are indices into it), then the plain mean of the class accuracies."
     if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
         raise TypeError(f"names must be a list of class names such as ['3', '7'], got {names!r}")
+    if len(names) == 0: raise ValueError("names is empty: name at least one class")
     preds, targets = torch.as_tensor(preds).flatten(), torch.as_tensor(targets).flatten()
     if preds.shape != targets.shape:
         raise ValueError(f"preds and targets must have the same length, got {len(preds)} and {len(targets)}")
+    stray = targets[(targets < 0) | (targets >= len(names)) | (targets != targets.round())] if len(targets) else targets
+    if len(stray): raise ValueError(f"targets must be class indices 0..{len(names) - 1} into names, got e.g. {stray[0].item()}")
     rows = []
     for i, n in enumerate(names):
         m = targets == i
@@ -134,12 +140,16 @@ def init_params(size, std: float = 1.0) -> Tensor:
     shape = (size,) if isinstance(size, (int, np.integer)) and not isinstance(size, bool) else size
     if not isinstance(shape, (tuple, list, torch.Size)): raise TypeError(f"size must be an int or a tuple of ints, got {size!r}")
     shape = tuple(check_int(s, f'size[{i}]', lo=1) for i, s in enumerate(shape))
+    check_memory(8 * float(np.prod(shape, dtype=np.float64)), 'size', f'parameters of shape {shape} and their gradients')
     return (torch.randn(shape) * std).requires_grad_()
 
 def linear1(xb: Tensor, weights: Tensor, bias: Tensor) -> Tensor:
     "A linear model: `xb @ weights + bias` (`xb` `(N, D)`, `weights` `(D, K)`, `bias` `(K,)`)."
     for t, name in ((xb, 'xb'), (weights, 'weights'), (bias, 'bias')):
         if not isinstance(t, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    for t, name in ((weights, 'weights'), (bias, 'bias')):
+        if t.dtype != xb.dtype or t.device != xb.device:
+            raise TypeError(f"{name} is {t.dtype} on {t.device} but xb is {xb.dtype} on {xb.device}: convert one, e.g. xb.to(weights)")
     if xb.ndim != 2 or weights.ndim != 2 or xb.shape[1] != weights.shape[0]:
         raise ValueError(f"xb must be (N, D) and weights (D, K) with the same D, got {tuple(xb.shape)} and {tuple(weights.shape)}")
     if bias.shape not in ((weights.shape[1],), (1,), ()):
@@ -182,6 +192,8 @@ class BasicOptim:
     "Plain SGD written out: `step` moves every parameter by `-lr * grad`, `zero_grad` resets the gradients."
     def __init__(self, params: Iterable[Tensor], lr: float):
         self.lr = check_number(lr, 'lr', lo=0, open_lo=True)
+        if isinstance(params, Tensor) or not isinstance(params, Iterable):
+            raise TypeError(f"params must be a list of tensors (e.g. model.parameters()), got {type(params).__name__}")
         self.params = list(params)
         if not self.params: raise ValueError("params is empty: nothing to optimize")
         for i, p in enumerate(self.params):

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassJaccardIndex
 
-from .core import Timer, check_int, show_image
+from .core import Timer, check_int, check_memory, check_number, show_image
 from .datasets import (IMAGENET_MEAN, IMAGENET_STD, VOC_COLORMAP, VOID, fetch, read_voc_mask,
                                  segmentation_classes)
 from .learner import DataLoaders, model_device
@@ -35,6 +35,12 @@ def _check_tensor(x, name: str, ndims: tuple) -> Tensor:
     if not isinstance(x, Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if x.ndim not in ndims: raise ValueError(f"{name} must have {' or '.join(map(str, ndims))} dimensions, got shape {tuple(x.shape)}")
     return x
+
+def _pair_arg(v, name: str, lo: int = 1) -> tuple[int, int]:
+    "A `(height, width)` pair of ints >= `lo`: a `TypeError` if `v` is not a pair, a `ValueError` naming `name` if a side is out of range."
+    if not isinstance(v, (tuple, list)): raise TypeError(f"{name} must be a (height, width) pair, got {type(v).__name__} {v!r}")
+    if len(v) != 2: raise ValueError(f"{name} must be a (height, width) pair, got {len(v)} values: {v!r}")
+    return check_int(v[0], f'{name}[0]', lo=lo), check_int(v[1], f'{name}[1]', lo=lo)
 
 def trans_conv(X: Tensor, K: Tensor, stride: int = 1, padding: int = 0) -> Tensor:
     """Transposed convolution from scratch: `X (H, W)` with `K (kh, kw)`, or `X (C_in, H, W)` with `K (C_in, C_out, kh, kw)`
@@ -53,6 +59,7 @@ def trans_conv(X: Tensor, K: Tensor, stride: int = 1, padding: int = 0) -> Tenso
     if min(kh, kw) < 1: raise ValueError(f"K: kernel size must be at least 1x1, got {kh}x{kw}")
     if min(h, w, c_in, c_out) < 1: raise ValueError(f"X and K must not be empty, got X {tuple(X.shape)}, K {tuple(K.shape)}")
     H, W = stride * (h - 1) + kh, stride * (w - 1) + kw
+    check_memory(8 * c_out * H * W, 'stride', f'a {c_out}x{H}x{W} output')
     if min(H, W) - 2 * padding < 1:
         raise ValueError(f"padding={padding} removes the whole {H}x{W} output (at most {(min(H, W) - 1) // 2} allowed)")
     dtype = torch.promote_types(X.dtype, K.dtype)
@@ -71,15 +78,14 @@ def conv_matrix(K: Tensor, in_shape: tuple[int, int], stride: int = 1, padding: 
     """The matrix `W` of a one-channel convolution with kernel `K (kh, kw)` on inputs of shape `in_shape (H, W)`:
     `W @ X.flatten()` equals `F.conv2d(X, K, stride=stride, padding=padding).flatten()`; shape `(out_h*out_w, H*W)`."""
     _check_tensor(K, 'K', (2,))
-    if not isinstance(in_shape, (tuple, list)) or len(in_shape) != 2:
-        raise ValueError(f"in_shape must be (H, W), got {in_shape!r}")
-    h, w = check_int(in_shape[0], 'in_shape[0]', lo=1), check_int(in_shape[1], 'in_shape[1]', lo=1)
+    h, w = _pair_arg(in_shape, 'in_shape')
     stride, padding = check_int(stride, 'stride', lo=1), check_int(padding, 'padding', lo=0)
     kh, kw = K.shape
     if min(kh, kw) < 1: raise ValueError(f"K: kernel size must be at least 1x1, got {kh}x{kw}")
     if kh > h + 2 * padding or kw > w + 2 * padding:
         raise ValueError(f"K ({kh}x{kw}) is larger than the padded input ({h + 2 * padding}x{w + 2 * padding})")
     oh, ow = (h + 2 * padding - kh) // stride + 1, (w + 2 * padding - kw) // stride + 1
+    check_memory(8 * oh * ow * h * w, 'in_shape', f'a {oh * ow:,} x {h * w:,} matrix')
     rows = []
     for r in range(oh):
         for c in range(ow):
@@ -95,6 +101,7 @@ def bilinear_kernel(in_channels: int, out_channels: int, kernel_size: int) -> Te
     For a factor `f`, use `kernel_size=2*f`, `stride=f`, `padding=f//2`."""
     in_channels, out_channels = check_int(in_channels, 'in_channels', lo=1), check_int(out_channels, 'out_channels', lo=1)
     k = check_int(kernel_size, 'kernel_size', lo=1)
+    check_memory(4 * in_channels * out_channels * k * k, 'in_channels/out_channels', f'a {in_channels}x{out_channels}x{k}x{k} weight')
     factor = (k + 1) // 2
     centre = factor - 1 if k % 2 == 1 else factor - 0.5
     profile = 1 - (torch.arange(k, dtype=torch.float32) - centre).abs() / factor   # linear fall-off from the centre
@@ -119,6 +126,8 @@ def check_mask(mask: Tensor, num_classes: int, name: str = 'mask') -> Tensor:
 
 def voc_split_names(voc_dir: str | Path, split: str = 'train') -> list[str]:
     "Image names (no extension) listed in `ImageSets/Segmentation/<split>.txt` of a VOC-layout folder."
+    if not isinstance(voc_dir, (str, os.PathLike)): raise TypeError(f"voc_dir must be a folder path (str or Path), got {type(voc_dir).__name__}")
+    if not isinstance(split, str): raise TypeError(f"split must be a name such as 'train' or 'val', got {split!r}")
     f = Path(voc_dir) / 'ImageSets' / 'Segmentation' / f'{split}.txt'
     if not f.is_file():
         raise FileNotFoundError(f"voc_dir: {f} not found; expected Pascal VOC's layout (JPEGImages/, "
@@ -132,6 +141,8 @@ def read_voc_images(voc_dir: str | Path, is_train: bool = True, n: int | None = 
     """Photos `uint8 (3, H, W)` and masks `uint8 (H, W)` (class indices, 255 = void) of the training or validation split
     of a VOC-layout folder, the first `n` of the list (all if None). Masks are checked against their photo's size and
     against `num_classes` (default: the folder's class list)."""
+    if not isinstance(voc_dir, (str, os.PathLike)): raise TypeError(f"voc_dir must be a folder path (str or Path), got {type(voc_dir).__name__}")
+    if not isinstance(is_train, bool): raise TypeError(f"is_train must be True or False, got {is_train!r}")
     voc_dir = Path(voc_dir)
     if n is not None: n = check_int(n, 'n', lo=1)
     num_classes = len(segmentation_classes(voc_dir)) if num_classes is None else num_classes
@@ -139,7 +150,10 @@ def read_voc_images(voc_dir: str | Path, is_train: bool = True, n: int | None = 
     for name in voc_split_names(voc_dir, 'train' if is_train else 'val')[:n]:
         jpg, png = voc_dir / 'JPEGImages' / f'{name}.jpg', voc_dir / 'SegmentationClass' / f'{name}.png'
         if not jpg.is_file(): raise FileNotFoundError(f"{jpg} is listed in the split but missing")
-        with Image.open(jpg) as im: img = torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
+        try:
+            with Image.open(jpg) as im: img = torch.from_numpy(np.array(im.convert('RGB'))).permute(2, 0, 1).contiguous()
+        except (OSError, SyntaxError, ValueError) as e:      # e.g. a truncated file in the cache: say which one
+            raise OSError(f"{jpg}: cannot read the image ({e}); delete the dataset folder to rebuild or re-download it") from e
         mask = torch.from_numpy(read_voc_mask(png))
         if tuple(mask.shape) != tuple(img.shape[1:]):
             raise ValueError(f"mask {png.name} is {tuple(mask.shape)} but image {jpg.name} is {tuple(img.shape[1:])} (H, W)")
@@ -162,8 +176,11 @@ def label_to_rgb(mask: Tensor, colormap: Sequence = VOC_COLORMAP) -> Tensor:
 def show_segmentation(imgs: Sequence, *masks: Sequence, titles: Sequence[str] = ('image', 'ground truth', 'prediction'),
                       classes: Sequence[str] | None = None, colormap: Sequence = VOC_COLORMAP, size: float = 2.6):
     "One row per image: the photo (`(3, H, W)` in [0, 1] or `uint8`), then each of `masks` (lists of `(H, W)` class indices) in colour."
+    if isinstance(imgs, (Tensor, str)) and not (isinstance(imgs, Tensor) and imgs.ndim == 4) or not isinstance(imgs, Iterable):
+        raise TypeError(f"imgs must be a list of (3, H, W) images or a (N, 3, H, W) batch, got {type(imgs).__name__}")
     imgs = list(imgs)
     if not imgs: raise ValueError("imgs is empty: nothing to show")
+    size = check_number(size, 'size', lo=0, open_lo=True)
     for k, ms in enumerate(masks):
         if len(ms) != len(imgs): raise ValueError(f"masks[{k}] has {len(ms)} masks but there are {len(imgs)} images")
     cols = 1 + len(masks)
@@ -208,10 +225,9 @@ class VOCSegDataset(Dataset):
     for `crop_size=(h, w)`: random crops for training, a fixed crop per image for validation. Images smaller than
     the crop are left out (`self.n_dropped`)."""
     def __init__(self, voc_dir: str | Path, is_train: bool, crop_size: tuple[int, int], n: int | None = None, seed: int = 0):
-        if not isinstance(crop_size, (tuple, list)) or len(crop_size) != 2:
-            raise ValueError(f"crop_size must be (height, width), got {crop_size!r}")
-        self.crop_size = (check_int(crop_size[0], 'crop_size[0]', lo=1), check_int(crop_size[1], 'crop_size[1]', lo=1))
-        self.is_train, self.seed = bool(is_train), check_int(seed, 'seed', lo=0)
+        self.crop_size = _pair_arg(crop_size, 'crop_size')
+        if not isinstance(is_train, bool): raise TypeError(f"is_train must be True or False, got {is_train!r}")
+        self.is_train, self.seed = is_train, check_int(seed, 'seed', lo=0)
         self.classes = segmentation_classes(voc_dir)
         imgs, masks = read_voc_images(voc_dir, is_train, n)
         h, w = self.crop_size
@@ -240,6 +256,9 @@ def load_data_voc(batch_size: int, crop_size: tuple[int, int], voc_dir: str | Pa
     `num_workers` worker processes crop and normalise, never more than this machine's CPUs."""
     batch_size, num_workers = check_int(batch_size, 'batch_size', lo=1), check_int(num_workers, 'num_workers', lo=0)
     num_workers = min(num_workers, os.cpu_count() or 1)
+    _pair_arg(crop_size, 'crop_size')                    # checked before fetch may build or download the set
+    for v, name in ((n_train, 'n_train'), (n_val, 'n_val')):
+        if v is not None: check_int(v, name, lo=1)
     voc_dir = fetch('voc2012') if voc_dir is None else voc_dir
     train, val = VOCSegDataset(voc_dir, True, crop_size, n_train), VOCSegDataset(voc_dir, False, crop_size, n_val)
     pin = torch.cuda.is_available()
@@ -258,6 +277,8 @@ def fcn_resnet(resnet: nn.Module, num_classes: int, upsample: int = 32) -> nn.Se
     num_classes = check_int(num_classes, 'num_classes', lo=2)
     upsample = check_int(upsample, 'upsample', lo=2)
     if upsample % 2: raise ValueError(f"upsample must be even (the padding is upsample/2), got {upsample}")
+    check_memory(16 * num_classes * num_classes * (2 * upsample) ** 2, 'num_classes/upsample',
+                 f'a {num_classes}x{num_classes}x{2 * upsample}x{2 * upsample} transposed convolution with its optimizer state')
     layers = [(n, m) for n, m in resnet.named_children() if n not in ('avgpool', 'fc')]
     net = nn.Sequential(OrderedDict(layers))
     net.add_module('final_conv', nn.Conv2d(resnet.fc.in_features, num_classes, kernel_size=1))
@@ -272,6 +293,9 @@ def fcn_resnet(resnet: nn.Module, num_classes: int, upsample: int = 32) -> nn.Se
 def seg_loss(preds: Tensor, target: Tensor) -> Tensor:
     "Cross-entropy averaged over every pixel whose class is not void (255): `preds (N, C, H, W)` scores, `target (N, H, W)` classes."
     _check_tensor(preds, 'preds', (4,)); _check_tensor(target, 'target', (3,))
+    if not preds.is_floating_point(): raise TypeError(f"preds must be float class scores, got dtype {preds.dtype}")
+    if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
     if preds.shape[0] != target.shape[0] or preds.shape[2:] != target.shape[1:]:
         raise ValueError(f"preds {tuple(preds.shape)} (N, C, H, W) and target {tuple(target.shape)} (N, H, W) must agree on N, H and W")
     return F.cross_entropy(preds, target, ignore_index=VOID)
@@ -290,6 +314,8 @@ def evaluate_segmentation(model: nn.Module, dl: Iterable, num_classes: int) -> d
     the forward passes' images per second."""
     num_classes = check_int(num_classes, 'num_classes', lo=2)
     device = model_device(model)
+    if isinstance(dl, (str, Tensor)) or not isinstance(dl, Iterable):
+        raise TypeError(f"dl must be an iterable of (images, masks) batches such as a DataLoader, got {type(dl).__name__}")
     kw = dict(num_classes=num_classes, ignore_index=VOID, validate_args=False)
     ms = dict(seg_metrics(num_classes), iou=MulticlassJaccardIndex(average='none', **kw), confmat=MulticlassConfusionMatrix(**kw))
     for m in ms.values(): m.to(device)
@@ -323,8 +349,8 @@ def predict_tiled(model: nn.Module, img: Tensor, tile: tuple[int, int], min_over
     """Class scores `(num_classes, H, W)` of a normalised image `img (3, H, W)` of any size, from overlapping `tile`-sized
     crops (`tile_starts` along each side): where tiles overlap, their scores are averaged (before any softmax)."""
     _check_tensor(img, 'img', (3,))
-    if not isinstance(tile, (tuple, list)) or len(tile) != 2: raise ValueError(f"tile must be (height, width), got {tile!r}")
-    th, tw = check_int(tile[0], 'tile[0]', lo=1), check_int(tile[1], 'tile[1]', lo=1)
+    if not img.is_floating_point(): raise TypeError(f"img must be a normalised float image (3, H, W), got dtype {img.dtype}")
+    th, tw = _pair_arg(tile, 'tile')
     batch_size = check_int(batch_size, 'batch_size', lo=1)
     _, H, W = img.shape
     device = model_device(model)
@@ -351,6 +377,9 @@ class TiledPredictor(nn.Module):
     "`model` made to predict every image of a batch `(N, 3, H, W)`, of any size, with `predict_tiled` (its `tile`, `min_overlap`, `batch_size`)."
     def __init__(self, model: nn.Module, tile: tuple[int, int], min_overlap: int = 0, batch_size: int = 8):
         super().__init__()
+        if not isinstance(model, nn.Module): raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+        tile, min_overlap, batch_size = _pair_arg(tile, 'tile'), check_int(min_overlap, 'min_overlap', lo=0), check_int(batch_size, 'batch_size', lo=1)
+        if min_overlap >= min(tile): raise ValueError(f"min_overlap must be smaller than the tile {tile}, got {min_overlap}")
         self.model, self.tile, self.min_overlap, self.batch_size = model, tile, min_overlap, batch_size
     def forward(self, x: Tensor) -> Tensor:
         _check_tensor(x, 'x', (4,))

@@ -23,7 +23,7 @@ from torchmetrics.detection import MeanAveragePrecision
 
 from .anchors import multibox_prior, show_bboxes
 from .anchors import _box_iou, _match_anchors, _offset_boxes, _offset_inverse, _strict_threshold
-from .core import check_int, check_number, get_device, show_images
+from .core import check_int, check_memory, check_number, get_device, show_images
 from .datasets import LABEL_COLUMNS, SYNTH_CLASSES, fetch, make_synthetic_detection
 from .learner import (Callback, ChannelsLastCB, DataLoaders, DeviceCB, Learner, MixedPrecisionCB, OneCycleCB,
                                 ProgressCB)
@@ -66,6 +66,7 @@ def read_data_bananas(path: str | Path, is_train: bool = True, size: int | None 
                          f"xmin <= xmax and ymin <= ymax: {df[bad].iloc[0].tolist()}")
     groups = {name: rows for name, rows in df.groupby('img_name', sort=False)}
     names = list(groups)[:n]
+    if size is not None: check_memory(2 * 3 * size * size * len(names), 'size', f'{len(names)} images of {size}x{size}')
     m = max(len(groups[name]) for name in names)
     if max_objects is not None:
         if max_objects < m:
@@ -75,8 +76,12 @@ def read_data_bananas(path: str | Path, is_train: bool = True, size: int | None 
     for i, name in enumerate(names):
         img_file = split / 'images' / str(name)
         if not img_file.exists(): raise FileNotFoundError(f"{img_file} is listed in {csv_file} but missing")
-        try: img = Image.open(img_file).convert('RGB')
+        try:
+            with Image.open(img_file) as im:
+                mode = im.mode
+                img = None if mode in ('I', 'F') or mode.startswith('I;16') else im.convert('RGB')
         except OSError as e: raise OSError(f"{img_file}: cannot read the image ({e}); delete the folder to rebuild or re-download it") from e
+        if img is None: raise ValueError(f"{img_file} is a {mode!r} image (more than 8 bits per channel); expected 8-bit RGB")
         W, H = img.size
         if size is not None and img.size != (size, size): img = img.resize((size, size), Image.BILINEAR)
         images.append(torch.from_numpy(np.array(img)).permute(2, 0, 1))
@@ -170,7 +175,8 @@ def load_data_bananas(batch_size: int, path: str | Path | None = None, size: int
                       n_train: int | None = None, n_val: int | None = None, seed: int = 0,
                       device=None) -> tuple[DetectionBatches, DetectionBatches]:
     "Training (shuffled) and validation batches over `path` (default `fetch('banana')`): `(B, 3, H, W)` floats in [0, 1] and `(B, M, 5)` labels on `device`."
-    batch_size = check_int(batch_size, 'batch_size', lo=1)
+    batch_size, seed = check_int(batch_size, 'batch_size', lo=1), check_int(seed, 'seed', lo=0)
+    device = _as_device(device)                  # checked before the data are fetched and read
     path = fetch('banana') if path is None else path
     train, val = BananasDataset(path, True, size, n_train), BananasDataset(path, False, size, n_val)
     return (DetectionBatches(train, batch_size, shuffle=True, device=device, seed=seed),
@@ -182,7 +188,8 @@ _CLASS_COLORS = ('tab:orange', 'tab:cyan', 'yellow', 'tab:red', 'tab:green', 'ta
 def show_detection_grid(imgs: Tensor, boxes: Sequence[Tensor], classes: Sequence[str] | None = None,
                         ncols: int = 4, suptitle: str | None = None, **kwargs):
     "Show images `(B, 3, H, W)` with boxes: per image, rows `(class, x1, y1, x2, y2)` or `(class, score, x1, y1, x2, y2)` in [0, 1]."
-    if not isinstance(imgs, Tensor) or imgs.ndim != 4:
+    if not isinstance(imgs, Tensor): raise TypeError(f"imgs must be a tensor of shape (B, C, H, W), got {type(imgs).__name__}")
+    if imgs.ndim != 4:
         raise ValueError(f"imgs must be a tensor of shape (B, C, H, W), got {getattr(imgs, 'shape', type(imgs))}")
     if len(boxes) != len(imgs): raise ValueError(f"boxes has {len(boxes)} entries but there are {len(imgs)} images")
     fig, axes = show_images(list(imgs.cpu()), ncols=ncols, suptitle=suptitle, **kwargs)
@@ -215,14 +222,16 @@ def bbox_predictor(num_inputs: int, num_anchors: int) -> nn.Conv2d:
 # %% ../nbs/07_ssd.ipynb #f050a41c
 def flatten_pred(pred: Tensor) -> Tensor:
     "`(B, C, H, W)` -> `(B, H*W*C)` with the channels of one pixel adjacent (channels last, then flatten)."
-    if not isinstance(pred, Tensor) or pred.ndim != 4:
+    if not isinstance(pred, Tensor): raise TypeError(f"pred must be a tensor of shape (B, C, H, W), got {type(pred).__name__}")
+    if pred.ndim != 4:
         raise ValueError(f"pred must be a tensor of shape (B, C, H, W), got {getattr(pred, 'shape', type(pred).__name__)}")
     return pred.permute(0, 2, 3, 1).flatten(start_dim=1)
 
 def concat_preds(preds: Sequence[Tensor]) -> Tensor:
     "Flatten each scale's predictions and join them along dim 1: one row per image."
-    if isinstance(preds, Tensor) or not isinstance(preds, Sequence) or len(preds) == 0:
+    if isinstance(preds, Tensor) or not isinstance(preds, Sequence):
         raise TypeError(f"preds must be a non-empty list of (B, C, H, W) tensors, one per scale, got {type(preds).__name__}")
+    if len(preds) == 0: raise ValueError("preds is empty: give one (B, C, H, W) tensor per scale")
     if len({p.shape[0] if isinstance(p, Tensor) else None for p in preds}) != 1:
         raise ValueError(f"preds must share their batch size, got shapes {[tuple(getattr(p, 'shape', ())) for p in preds]}")
     return torch.cat([flatten_pred(p) for p in preds], dim=1)
@@ -231,6 +240,8 @@ def concat_preds(preds: Sequence[Tensor]) -> Tensor:
 def down_sample_blk(in_channels: int, out_channels: int) -> nn.Sequential:
     "Two (3x3 conv, batch norm, ReLU) layers, then 2x2 max-pooling: halves height and width."
     in_channels, out_channels = check_int(in_channels, 'in_channels', lo=1), check_int(out_channels, 'out_channels', lo=1)
+    n_params = 9 * (in_channels + out_channels) * out_channels
+    check_memory(16 * n_params, 'out_channels', f'{n_params:,} weights with their gradients and optimizer state')
     layers = []
     for _ in range(2):
         layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1),
@@ -241,8 +252,9 @@ def down_sample_blk(in_channels: int, out_channels: int) -> nn.Sequential:
 
 def base_net(channels: Sequence[int] = (16, 32, 64)) -> nn.Sequential:
     "The base network: one down-sampling block per entry of `channels`, starting from 3 input channels."
-    if isinstance(channels, (str, Tensor)) or not isinstance(channels, Sequence) or len(channels) == 0:
+    if isinstance(channels, (str, Tensor)) or not isinstance(channels, Sequence):
         raise TypeError(f"channels must be a non-empty list of channel counts, got {channels!r}")
+    if len(channels) == 0: raise ValueError("channels is empty: give one channel count per down-sampling block")
     chans = [3, *channels]
     return nn.Sequential(*[down_sample_blk(a, b) for a, b in zip(chans[:-1], chans[1:])])
 
@@ -284,6 +296,11 @@ class TinySSD(nn.Module):
         if len(sizes) != 5 or len(ratios) != 5:
             raise ValueError(f"sizes and ratios need one entry per scale (5), got {len(sizes)} and {len(ratios)}")
         if len(channels) != 4: raise ValueError(f"channels must have 4 entries, got {channels!r}")
+        for name, groups in (('sizes', sizes), ('ratios', ratios)):           # what multibox_prior will need, checked now
+            for k, g in enumerate(groups):
+                if isinstance(g, (str, bytes)) or not isinstance(g, Sequence) or len(g) == 0:
+                    raise ValueError(f"{name}[{k}] must be a non-empty list of positive numbers, got {g!r}")
+                for v in g: check_number(v, f'{name}[{k}]', lo=0, open_lo=True)
         channels = [check_int(c, 'channels', lo=1) for c in channels]
         self.num_classes, self.sizes, self.ratios = num_classes, [list(s) for s in sizes], [list(r) for r in ratios]
         out_ch = [channels[2]] + [channels[3]] * 4
@@ -472,6 +489,7 @@ def decode_batch(cls_preds: Tensor, bbox_preds: Tensor, anchors: Tensor, nms_thr
     nms_threshold = check_number(nms_threshold, 'nms_threshold', lo=0, hi=1)
     pos_threshold = check_number(pos_threshold, 'pos_threshold', lo=0, hi=1)
     K, max_det = min(check_int(pre_nms_top_k, 'pre_nms_top_k', lo=1), A), check_int(max_det, 'max_det', lo=1)
+    check_memory(13 * B * K * K, 'pre_nms_top_k', f'suppressing {K} boxes in each of {B} images at once (IoU matrices)')
     if cls_preds.numel() and not bool(torch.isfinite(cls_preds).all() & torch.isfinite(bbox_preds).all()):
         raise ValueError("cls_preds or bbox_preds contains NaN or infinite values (did training diverge?)")
     conf, cls_id = F.softmax(cls_preds.float(), dim=-1)[..., 1:].max(dim=-1)     # best object class of each anchor
@@ -536,7 +554,7 @@ class DetectionScores:
         if not isinstance(preds, (tuple, list)) or len(preds) != 3:
             raise TypeError(f"preds must be the (anchors, cls_preds, bbox_preds) that TinySSD returns, got {type(preds).__name__}")
         anchors, cls_preds, bbox_preds = preds
-        if len(size) != 2: raise ValueError(f"size must be the images' (H, W), got {size!r}")
+        if not isinstance(size, (tuple, list)) or len(size) != 2: raise ValueError(f"size must be the images' (H, W), got {size!r}")
         bbox_labels, bbox_masks, cls_labels = ssd_targets(anchors, labels)
         loss = calc_loss(cls_preds, cls_labels, bbox_preds, bbox_labels, bbox_masks, self.neg_ratio).sum()
         wrong = (cls_preds.argmax(dim=-1) != cls_labels).sum()
@@ -562,6 +580,8 @@ class DetectionScores:
 def evaluate_ssd(net: nn.Module, data_iter, neg_ratio: float | None = 3.0, with_map: bool = True) -> dict:
     "Validation loss, class error, bbox MAE, and mAP@0.5 and mAP@[.5:.95] (torchmetrics/COCO) of `net` on batches `(X, labels)`: one forward pass per batch."
     if not isinstance(net, nn.Module): raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+    if isinstance(data_iter, (str, Tensor)) or not hasattr(data_iter, '__iter__'):
+        raise TypeError(f"data_iter must be an iterable of (X, labels) batches, got {type(data_iter).__name__}")
     scores = DetectionScores(neg_ratio, with_map)
     dev = next(net.parameters()).device
     was_training = net.training
@@ -604,18 +624,19 @@ def ssd_learner(net: nn.Module, train, valid=None, lr: float = 3e-3, neg_ratio: 
     if not isinstance(net, nn.Module): raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
     for v, name in ((show, 'show'), (amp, 'amp')):
         if not isinstance(v, bool): raise TypeError(f"{name} must be True or False, got {v!r}")
-    weight_decay = check_number(weight_decay, 'weight_decay', lo=0)
+    weight_decay, lr = check_number(weight_decay, 'weight_decay', lo=0), check_number(lr, 'lr', lo=0, open_lo=True)
     dev = _as_device(device)
-    net.to(dev)                                                          # before the optimizer: fused AdamW wants it there
     opt_func = partial(torch.optim.AdamW, weight_decay=weight_decay, fused=dev.type == 'cuda')
-    cbs = ([DeviceCB(dev), OneCycleCB(), DetectionMetricsCB(neg_ratio, map_every)]
+    cbs = ([DeviceCB(dev), OneCycleCB(), DetectionMetricsCB(neg_ratio, map_every)]       # checks neg_ratio and map_every
            + ([MixedPrecisionCB(), ChannelsLastCB()] if amp else []) + ([ProgressCB()] if show else []) + list(cbs))
+    net.to(dev)                                                          # before the optimizer: fused AdamW wants it there
     return Learner(net, DataLoaders(train, valid), loss_func=partial(ssd_loss, neg_ratio=_check_neg_ratio(neg_ratio)),
                    lr=lr, opt_func=opt_func, cbs=cbs)
 
 def train_ssd(net: nn.Module, train_iter, val_iter, epochs: int, lr: float = 3e-3, neg_ratio: float | None = 3.0,
               weight_decay: float = 1e-4, device=None, show: bool = True, map_every: int = 1) -> list[dict]:
     "Train `net` for `epochs` through the course's Learner: `ssd_learner(...).fit(epochs)`; returns the Learner's history (one dict per epoch, `epoch` from 0)."
+    epochs = check_int(epochs, 'epochs', lo=1)
     learn = ssd_learner(net, train_iter, val_iter, lr=lr, neg_ratio=neg_ratio, map_every=map_every,
                         weight_decay=weight_decay, show=show, device=device)
-    return learn.fit(check_int(epochs, 'epochs', lo=1))
+    return learn.fit(epochs)

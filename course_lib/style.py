@@ -16,13 +16,14 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch import nn
 
-from .core import Timer, check_choice, check_int, check_number, get_device, progress, set_seed
+from .core import Timer, check_choice, check_int, check_memory, check_number, get_device, progress, set_seed
 from .datasets import IMAGENET_MEAN, IMAGENET_STD, PretrainedUnavailable, pretrained
 
 # %% auto #0
 __all__ = ['STYLE_LAYERS', 'CONTENT_LAYERS', 'preprocess', 'postprocess', 'vgg_layer_names', 'min_input_side', 'FeatureExtractor',
            'vgg_extractor', 'content_loss', 'gram', 'style_loss', 'tv_loss', 'style_targets', 'style_losses',
-           'synthesize', 'loss_scales', 'balanced_weights', 'plot_losses', 'load_image', 'vgg19_min_side']
+           'synthesize', 'loss_scales', 'balanced_weights', 'plot_losses', 'load_image', 'vgg19_min_side',
+           'synthesis_gb']
 
 # %% ../nbs/10_style_transfer.ipynb #56adb20c
 _MEAN, _STD = torch.tensor(IMAGENET_MEAN), torch.tensor(IMAGENET_STD)   # ImageNet's statistics (lesson 01) as tensors
@@ -32,6 +33,9 @@ def _to_rgb(img: Image.Image, name: str = 'img') -> Image.Image:
     "Convert any PIL image to 3-channel RGB; transparent pixels are composited on white."
     if not isinstance(img, Image.Image):
         raise TypeError(f"{name} must be a PIL.Image.Image, got {type(img).__name__}")
+    if img.mode in ('I', 'F') or img.mode.startswith('I;16'):    # 16/32-bit: convert('RGB') would clip them to white
+        raise ValueError(f"{name} is a {img.mode!r} image (more than 8 bits per channel): convert it to 8-bit first, "
+                         f"e.g. Image.fromarray((np.asarray(img) / 257).astype(np.uint8)) for 16-bit")
     if img.mode == 'RGB': return img
     if img.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or (img.mode == 'P' and 'transparency' in img.info):
         rgba = img.convert('RGBA')
@@ -55,6 +59,7 @@ def preprocess(img: Image.Image, size: int | tuple[int, int] | None) -> torch.Te
     "Resize `img` (int: shorter side, aspect kept; (h, w): exact; None: as is) and return an ImageNet-normalized (1,3,H,W) float tensor."
     img = _to_rgb(img)
     h, w = _target_hw(img, size)
+    check_memory(4 * 3 * h * w * 3, 'size', f'a {h}x{w} image')
     if (w, h) != img.size: img = img.resize((w, h), Image.BICUBIC)
     x = torch.from_numpy(np.asarray(img, dtype=np.float32).copy()).permute(2, 0, 1) / 255
     return ((x - _MEAN[:, None, None]) / _STD[:, None, None])[None].contiguous()
@@ -66,6 +71,7 @@ def postprocess(x: torch.Tensor) -> Image.Image:
         if x.shape[0] != 1: raise ValueError(f"x must hold one image, got a batch of shape {tuple(x.shape)}")
         x = x[0]
     if x.ndim != 3 or x.shape[0] != 3: raise ValueError(f"x must have shape (1,3,H,W) or (3,H,W), got {tuple(x.shape)}")
+    if not x.is_floating_point(): raise TypeError(f"x must be a normalized float image from preprocess, got dtype {x.dtype}")
     x = x.detach().float().cpu()
     if not torch.isfinite(x).all(): raise ValueError("x contains NaN or infinite values")
     x = (x * _STD[:, None, None] + _MEAN[:, None, None]).clamp(0, 1)
@@ -117,8 +123,8 @@ class FeatureExtractor(nn.Module):
         layers = list(layers)
         if not layers: raise ValueError("layers is empty: choose at least one layer index")
         for i in layers:
-            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < len(features):
-                raise ValueError(f"layers must be indices in [0, {len(features)}), got {i!r}")
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)): raise TypeError(f"layers must hold int indices, got {i!r}")
+            if not 0 <= i < len(features): raise ValueError(f"layers must be indices in [0, {len(features)}), got {i!r}")
         self.layers = tuple(sorted(set(int(i) for i in layers)))
         self.body = copy.deepcopy(features[:self.layers[-1] + 1])   # cut after the deepest layer needed
         for m in self.body.modules():
@@ -134,6 +140,9 @@ class FeatureExtractor(nn.Module):
     def forward(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
         if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"x must be a (N,3,H,W) tensor, got {getattr(x, 'shape', type(x).__name__)}")
+        p = next(self.body.parameters(), None)
+        if p is not None and x.dtype != p.dtype:
+            raise TypeError(f"x has dtype {x.dtype} but the extractor's weights are {p.dtype}: convert one, e.g. x.to({p.dtype})")
         if min(x.shape[-2:]) < self.min_side:
             raise ValueError(f"x is {x.shape[-2]}x{x.shape[-1]} px but layer {self.layers[-1]} needs at least "
                              f"{self.min_side} px on each side")
@@ -147,33 +156,52 @@ class FeatureExtractor(nn.Module):
 def vgg_extractor(layers: Sequence[int] = STYLE_LAYERS + CONTENT_LAYERS, allow_random: bool = False,
                   device=None, model: nn.Module | None = None) -> FeatureExtractor:
     "A `FeatureExtractor` over VGG-19's `features` (pretrained via `course_lib.datasets`, or `model` if given), on `device`."
-    if model is None: model = pretrained('vgg19', allow_random=allow_random)
-    if not hasattr(model, 'features'): raise TypeError("model must be a VGG-style network with a .features stack")
+    if model is not None and not isinstance(getattr(model, 'features', None), nn.Sequential):
+        raise TypeError(f"model must be a VGG-style network with a .features stack, got {type(model).__name__}")
+    if device is not None:
+        try: device = torch.device(device)
+        except (TypeError, RuntimeError, ValueError): raise ValueError(f"device must be a torch.device or a name such as 'cpu', got {device!r}") from None
+    if model is None:                                  # check the layers against VGG-19 before loading its 550 MB of weights
+        layers = list(layers)
+        for i in layers:
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)): raise TypeError(f"layers must hold int indices, got {i!r}")
+            if not 0 <= i < 37: raise ValueError(f"layers must be indices into VGG-19's 37 `features` modules, got {i!r}")
+        model = pretrained('vgg19', allow_random=allow_random)
     ext = FeatureExtractor(model.features, layers).to(device or get_device())
     ext.weights_name = getattr(model, 'weights_name', None)
     return ext
 
 # %% ../nbs/10_style_transfer.ipynb #88702175
+def _full(t: torch.Tensor) -> torch.Tensor:
+    "float16/bfloat16 as float32 (squares and sums of activations overflow float16's 65,504); other dtypes as they are."
+    return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
+
+def _check_float(t, name: str) -> torch.Tensor:
+    if not isinstance(t, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if not t.is_floating_point(): raise TypeError(f"{name} must be a float tensor (activations), got dtype {t.dtype}")
+    return t
+
 def content_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    "Mean squared error between the synthesized image's content features `y_hat` and the photo's `y`."
-    for name, t in (('y_hat', y_hat), ('y', y)):
-        if not isinstance(t, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    "Mean squared error between the synthesized image's content features `y_hat` and the photo's `y` (float32 for float16/bfloat16 features)."
+    _check_float(y_hat, 'y_hat'); _check_float(y, 'y')
     if y_hat.shape != y.shape: raise ValueError(f"y_hat and y must have the same shape, got {tuple(y_hat.shape)} and {tuple(y.shape)}")
-    return (y_hat - y.detach()).pow(2).mean()
+    return (_full(y_hat) - _full(y.detach())).pow(2).mean()
 
 # %% ../nbs/10_style_transfer.ipynb #66e7dc37
 def gram(x: torch.Tensor) -> torch.Tensor:
-    "Gram matrix of channel activations, normalized by c*h*w: (c,h,w) -> (c,c), (n,c,h,w) -> (n,c,c)."
-    if not isinstance(x, torch.Tensor) or x.ndim not in (3, 4):
-        raise ValueError(f"x must be a (c,h,w) or (n,c,h,w) tensor, got {getattr(x, 'shape', type(x).__name__)}")
+    "Gram matrix of channel activations, normalized by c*h*w: (c,h,w) -> (c,c), (n,c,h,w) -> (n,c,c); float16/bfloat16 give float32."
+    _check_float(x, 'x')
+    if x.ndim not in (3, 4): raise ValueError(f"x must be a (c,h,w) or (n,c,h,w) tensor, got shape {tuple(x.shape)}")
     c, h, w = x.shape[-3:]
-    X = x.reshape(*x.shape[:-3], c, h * w)
+    if c * h * w == 0: raise ValueError(f"x is empty (shape {tuple(x.shape)}): a Gram matrix of nothing would be NaN")
+    X = _full(x).reshape(*x.shape[:-3], c, h * w)      # sums of h*w products overflow float16 (VGG's activations reach 100s)
     return X @ X.transpose(-1, -2) / (c * h * w)
 
 # %% ../nbs/10_style_transfer.ipynb #6dfbee6c
 def style_loss(y_hat: torch.Tensor, gram_y: torch.Tensor) -> torch.Tensor:
     "Mean squared error between the Gram matrix of features `y_hat` and the painting's precomputed Gram matrix `gram_y`."
     g = gram(y_hat)
+    _check_float(gram_y, 'gram_y')
     if g.shape != gram_y.shape:
         raise ValueError(f"gram_y must have shape {tuple(g.shape)} (channels of y_hat), got {tuple(gram_y.shape)}")
     return (g - gram_y.detach()).pow(2).mean()
@@ -181,11 +209,26 @@ def style_loss(y_hat: torch.Tensor, gram_y: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/10_style_transfer.ipynb #a4174dad
 def tv_loss(x: torch.Tensor) -> torch.Tensor:
     "Total variation: mean |vertical neighbour difference| + mean |horizontal neighbour difference| of a (..., h, w) image."
-    if not isinstance(x, torch.Tensor) or x.ndim < 2 or min(x.shape[-2:]) < 2:
+    _check_float(x, 'x')
+    if x.ndim < 2 or min(x.shape[-2:]) < 2:
         raise ValueError(f"x must be an image tensor (..., h, w) with h, w >= 2, got {getattr(x, 'shape', type(x).__name__)}")
     return (x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()
 
 # %% ../nbs/10_style_transfer.ipynb #f4cf2a6f
+def _check_image(t, name: str, min_side: int, dtype: torch.dtype | None = None) -> None:
+    if not isinstance(t, torch.Tensor): raise TypeError(f"{name} must be a (1,3,H,W) tensor from preprocess, got {type(t).__name__}")
+    if t.ndim != 4 or t.shape[:2] != (1, 3):
+        raise ValueError(f"{name} must be a (1,3,H,W) tensor from preprocess, got {tuple(t.shape)}")
+    if not t.is_floating_point() or (dtype is not None and t.dtype != dtype):
+        raise TypeError(f"{name} must be a float tensor of the extractor's dtype {dtype}, got {t.dtype}")
+    if min(t.shape[-2:]) < min_side:
+        raise ValueError(f"{name} image is {t.shape[-2]}x{t.shape[-1]} px, too small for the extractor: "
+                         f"it needs at least {min_side} px on each side (increase size)")
+
+def _dtype(extractor: nn.Module) -> torch.dtype | None:
+    p = next(extractor.parameters(), None)
+    return None if p is None else p.dtype
+
 def style_targets(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor,
                   content_layers: Sequence[int] = CONTENT_LAYERS, style_layers: Sequence[int] = STYLE_LAYERS) -> dict:
     "Fixed targets: content features of `content` and Gram matrices of `style` at the chosen layers."
@@ -194,19 +237,23 @@ def style_targets(extractor: FeatureExtractor, content: torch.Tensor, style: tor
         if not ls: raise ValueError(f"{name} is empty")
         missing = [i for i in ls if i not in extractor.layers]
         if missing: raise ValueError(f"{name} {missing} are not among the extractor's layers {extractor.layers}")
+    _check_image(content, 'content', extractor.min_side, _dtype(extractor)); _check_image(style, 'style', extractor.min_side, _dtype(extractor))
     with torch.no_grad():
         fc, fs = extractor(content), extractor(style)
     return dict(content={i: fc[i] for i in content_layers}, style={i: gram(fs[i]) for i in style_layers})
 
 def style_losses(feats: dict, targets: dict, layer_weights: Sequence[float] | None = None) -> dict:
     "Content loss (summed over content layers), style loss (weighted sum over style layers) and the per-layer style losses."
+    if not isinstance(feats, dict): raise TypeError(f"feats must be the dict of activations an extractor returns, got {type(feats).__name__}")
+    if not (isinstance(targets, dict) and isinstance(targets.get('content'), dict) and isinstance(targets.get('style'), dict)):
+        raise TypeError(f"targets must be the dict style_targets returns (content=..., style=...), got {type(targets).__name__}")
     missing = [i for i in list(targets['content']) + list(targets['style']) if i not in feats]
     if missing: raise ValueError(f"feats has no activations for layers {missing}: run the extractor that made the targets")
     c = sum(content_loss(feats[i], t) for i, t in targets['content'].items())
     per_layer = [style_loss(feats[i], g) for i, g in targets['style'].items()]
     if layer_weights is None: layer_weights = [1.0] * len(per_layer)
     if len(layer_weights) != len(per_layer):
-        raise ValueError(f"style_layer_weights needs {len(per_layer)} values (one per style layer), got {len(layer_weights)}")
+        raise ValueError(f"layer_weights needs {len(per_layer)} values (one per style layer), got {len(layer_weights)}")
     return dict(content=c, style=sum(w * l for w, l in zip(layer_weights, per_layer)), style_per_layer=per_layer)
 
 # %% ../nbs/10_style_transfer.ipynb #ae266ab7
@@ -215,13 +262,18 @@ def _valid_range(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     mean, std = _MEAN.to(x)[:, None, None], _STD.to(x)[:, None, None]
     return -mean / std, (1 - mean) / std
 
-def _check_image(t, name: str, min_side: int) -> None:
-    if not isinstance(t, torch.Tensor) or t.ndim != 4 or t.shape[:2] != (1, 3):
-        raise ValueError(f"{name} must be a (1,3,H,W) tensor from preprocess, got {getattr(t, 'shape', type(t).__name__)}")
-    if min(t.shape[-2:]) < min_side:
-        raise ValueError(f"{name} image is {t.shape[-2]}x{t.shape[-1]} px, too small for the extractor: "
-                         f"it needs at least {min_side} px on each side (increase size)")
-
+def _synthesis_bytes(features: nn.Sequential, h: int, w: int) -> float:
+    "Memory one `synthesize` step needs for an `h` x `w` image: every layer's output, kept for the backward pass, and its gradient, plus the image and Adam's state; from the layer shapes alone."
+    c, n, total = 3, 0, 4 * 3 * h * w * 4
+    for m in features:
+        if isinstance(m, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            (kh, kw), (sh, sw) = _pair(m.kernel_size), _pair(m.stride)
+            (ph, pw) = _pair(m.padding) if not isinstance(m.padding, str) else (0, 0) if m.padding == 'valid' else ((kh - 1) // 2, (kw - 1) // 2)
+            dh, dw = _pair(getattr(m, 'dilation', 1))
+            h, w = max(1, (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1), max(1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1)
+            if isinstance(m, nn.Conv2d): c = m.out_channels
+        n += c * h * w
+    return total + 2 * 4 * n
 def synthesize(extractor: FeatureExtractor, content: torch.Tensor, style: torch.Tensor, steps: int = 500,
                lr: float | None = None, content_weight: float = 1.0, style_weight: float = 1e4, tv_weight: float = 10.0,
                optimizer: str = 'adam', lr_step: int | None = None, lr_gamma: float = 0.5,
@@ -232,7 +284,10 @@ def synthesize(extractor: FeatureExtractor, content: torch.Tensor, style: torch.
     'content' (the photo), 'noise' (uniform random pixels, seeded by `seed`) or a (1,3,H,W) tensor shaped like `content`.
     Returns the image (1,3,H,W, normalized) and one dict of loss components per step (plus the final image's)."""
     if not isinstance(extractor, FeatureExtractor): raise TypeError(f"extractor must be a FeatureExtractor, got {type(extractor).__name__}")
-    _check_image(content, 'content', extractor.min_side); _check_image(style, 'style', extractor.min_side)
+    _check_image(content, 'content', extractor.min_side, _dtype(extractor))
+    _check_image(style, 'style', extractor.min_side, _dtype(extractor))
+    h, w = content.shape[-2:]
+    check_memory(_synthesis_bytes(extractor.body, h, w), 'content', f'style transfer of a {h}x{w} image')
     steps, seed = check_int(steps, 'steps', lo=1), check_int(seed, 'seed', lo=0)
     content_weight = check_number(content_weight, 'content_weight', lo=0)
     style_weight, tv_weight = check_number(style_weight, 'style_weight', lo=0), check_number(tv_weight, 'tv_weight', lo=0)
@@ -299,7 +354,8 @@ def loss_scales(extractor: FeatureExtractor, content: torch.Tensor, style: torch
                 content_layers: Sequence[int] = CONTENT_LAYERS, style_layers: Sequence[int] = STYLE_LAYERS) -> dict:
     "Typical size of each loss for this pair: content loss of `style` (resized to `content`) and style and TV losses of `content`."
     if not isinstance(extractor, FeatureExtractor): raise TypeError(f"extractor must be a FeatureExtractor, got {type(extractor).__name__}")
-    _check_image(content, 'content', extractor.min_side); _check_image(style, 'style', extractor.min_side)
+    _check_image(content, 'content', extractor.min_side, _dtype(extractor))
+    _check_image(style, 'style', extractor.min_side, _dtype(extractor))
     dev = next(extractor.parameters()).device
     content, style = content.to(dev), style.to(dev)
     targets = style_targets(extractor, content, style, content_layers, style_layers)
@@ -354,7 +410,7 @@ def load_image(path, name: str = 'image') -> Image.Image:
     try:
         with Image.open(p) as im:
             im.load()
-            return _to_rgb(im, name)
+            return _to_rgb(im, f'{name} ({p})')
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise ValueError(f"{name}: cannot read {p} as an image ({e.__class__.__name__}: {e})") from e
 
@@ -367,7 +423,15 @@ def _vgg19_stack() -> nn.Sequential:
 
 def vgg19_min_side(layers: Sequence[int] = STYLE_LAYERS + CONTENT_LAYERS) -> int:
     "Smallest image side (px) VGG-19's `features` accept up to the deepest of `layers`, found without loading weights."
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise TypeError(f"layers must be a sequence of layer indices, got {type(layers).__name__}")
     layers = list(layers)
     if not layers or any(isinstance(l, bool) or not isinstance(l, int) or not 0 <= l < 37 for l in layers):
         raise ValueError(f"layers must be indices into VGG-19's 37 `features` modules, got {layers!r}")
     return min_input_side(_vgg19_stack()[:max(layers) + 1])
+
+def synthesis_gb(h: int, w: int, layers: Sequence[int] = STYLE_LAYERS + CONTENT_LAYERS) -> float:
+    "Memory in GB that one `synthesize` step needs for an `h` x `w` image through VGG-19 up to the deepest of `layers`, worked out without loading weights."
+    h, w = check_int(h, 'h', lo=1), check_int(w, 'w', lo=1)
+    vgg19_min_side(layers)                            # checks `layers`
+    return _synthesis_bytes(_vgg19_stack()[:max(layers) + 1], h, w) / 1e9

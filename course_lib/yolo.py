@@ -16,10 +16,10 @@ from torch import Tensor, nn
 from torchmetrics.detection import MeanAveragePrecision
 
 from .anchors import _wh_iou, nms
-from .core import check_choice, check_int, check_number, get_device
+from .core import check_choice, check_int, check_memory, check_number, get_device
 from .learner import Callback, ChannelsLastCB, DataLoaders, DeviceCB, Learner
 from .learner import MixedPrecisionCB, OneCycleCB, ProgressCB
-from .ssd import _metric_inputs, get_blk
+from .ssd import _as_device, _metric_inputs, get_blk
 
 # %% auto #0
 __all__ = ['grid_size', 'yolo_assign', 'yolo_targets', 'yolo_decode', 'yolo_encode', 'yolo_detect', 'yolo_loss_parts', 'YoloLoss',
@@ -112,6 +112,7 @@ def yolo_targets(labels: Tensor, anchors: Tensor, S: int, num_classes: int) -> T
     num_classes = check_int(num_classes, 'num_classes', lo=1)
     _check_labels(labels, num_classes); _check_anchor_shapes(anchors)
     S = check_int(S, 'S', lo=1)
+    check_memory(4 * (labels.shape[0] * S * S * len(anchors) + 1) * (5 + num_classes), 'S', f'a target of {S}x{S} cells x {len(anchors)} anchors')
     return _targets(labels, anchors.to(labels.device), S, num_classes)
 
 # %% ../nbs/08_yolo.ipynb #af3e1334
@@ -160,8 +161,9 @@ def yolo_detect(preds: Tensor, anchors: Tensor, threshold: float = 0.0, nms_thre
     "Detections per image of raw outputs `(N, S, S, B, 5 + C)`: rows `(class, score, x1, y1, x2, y2)` in [0, 1], score = objectness x class probability >= max(`threshold`, `min_score`), after NMS, best first."
     threshold, min_score = check_number(threshold, 'threshold', lo=0, hi=1), check_number(min_score, 'min_score', lo=0, hi=1)
     nms_threshold, max_det = check_number(nms_threshold, 'nms_threshold', lo=0, hi=1), check_int(max_det, 'max_det', lo=1)
-    boxes, obj, probs = yolo_decode(preds.float(), anchors)            # half-precision boxes would lose mAP
+    _check_anchor_shapes(anchors); _check_preds(preds, anchors)
     if not bool(torch.isfinite(preds).all()): raise ValueError("preds contains NaN or infinite values (did training diverge?)")
+    boxes, obj, probs = yolo_decode(preds.float(), anchors)            # half-precision boxes would lose mAP
     N = preds.shape[0]
     p, cls = probs.max(-1)
     score, cls = (obj * p).reshape(N, -1), cls.reshape(N, -1)
@@ -251,6 +253,7 @@ class TinyYOLO(nn.Module):
         self.num_classes = check_int(num_classes, 'num_classes', lo=1)
         if len(channels) != 4: raise ValueError(f"channels must have 4 entries (TinySSD's), got {channels!r}")
         obj_prior = check_number(obj_prior, 'obj_prior', lo=0, hi=1, open_lo=True)
+        if obj_prior == 1: raise ValueError("obj_prior must be < 1 (its logit is the objectness bias), got 1.0")
         self.register_buffer('anchors', _check_anchor_shapes(anchors).detach().clone().float())
         B, C = len(anchors), channels[3]
         self.body = nn.Sequential(get_blk(0, channels), get_blk(1, channels))
@@ -260,6 +263,8 @@ class TinyYOLO(nn.Module):
             self.head[-1].bias.view(B, 5 + self.num_classes)[:, 4] = math.log(obj_prior / (1 - obj_prior))
 
     def forward(self, X: Tensor) -> Tensor:
+        if not isinstance(X, Tensor) or not X.is_floating_point():
+            raise TypeError(f"X must be a float image batch (N, 3, H, H) in [0, 1], got {getattr(X, 'dtype', type(X).__name__)}")
         if X.ndim != 4 or X.shape[1] != 3 or X.shape[2] != X.shape[3] or X.shape[2] % self.stride:
             raise ValueError(f"X must be square images (N, 3, H, H) with H a multiple of the stride {self.stride}, "
                              f"got {tuple(X.shape)}")
@@ -272,6 +277,8 @@ class LossPartsCB(Callback):
     "Average, over each epoch's training batches, the parts a loss keeps in `last_parts` (such as `YoloLoss`), as `learn.metrics['train_<part>']`; summed on the device, read once per epoch."
     order = 55
     def __init__(self, names: Sequence[str] = ('centre', 'size', 'obj', 'noobj', 'cls')):
+        if isinstance(names, str) or not isinstance(names, Sequence) or not names or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"names must be a non-empty list of part names, got {names!r}")
         self.names = list(names)
     def before_train(self): self.sum, self.n = None, 0
     def after_loss(self):
@@ -311,8 +318,8 @@ def yolo_learner(net: TinyYOLO, train, valid=None, lr: float = 1e-2, loss: YoloL
         if not isinstance(v, bool): raise TypeError(f"{name} must be True or False, got {v!r}")
     loss = YoloLoss(net.anchors, net.num_classes) if loss is None else loss
     if not isinstance(loss, YoloLoss): raise TypeError(f"loss must be a YoloLoss, got {type(loss).__name__}")
-    weight_decay = check_number(weight_decay, 'weight_decay', lo=0)
-    dev = get_device() if device is None else torch.device(device)
+    weight_decay, lr = check_number(weight_decay, 'weight_decay', lo=0), check_number(lr, 'lr', lo=0, open_lo=True)
+    map_every, dev = check_int(map_every, 'map_every', lo=1), _as_device(device)        # all checked before the net moves
     net.to(dev)                                                          # before the optimizer: fused AdamW wants it there
     opt_func = partial(torch.optim.AdamW, weight_decay=weight_decay, fused=dev.type == 'cuda')
     anchors = loss.anchors_on(dev)
@@ -323,8 +330,9 @@ def yolo_learner(net: TinyYOLO, train, valid=None, lr: float = 1e-2, loss: YoloL
 # %% ../nbs/08_yolo.ipynb #e62d7f1e
 def _check_rois(features, rois, output_size, spatial_scale) -> tuple[Tensor, Tensor, tuple[int, int], float]:
     "Checked `(features, rois (K, 5), (h2, w2), spatial_scale)`; rois as torchvision takes them: `(K, 5)` or a list of `(k_i, 4)` per image."
-    if not isinstance(features, Tensor) or not features.is_floating_point() or features.ndim != 4:
-        raise ValueError(f"features must be a float tensor (N, C, H, W), got {getattr(features, 'shape', type(features).__name__)}")
+    if not isinstance(features, Tensor) or not features.is_floating_point():
+        raise TypeError(f"features must be a float tensor (N, C, H, W), got {getattr(features, 'dtype', type(features).__name__)}")
+    if features.ndim != 4: raise ValueError(f"features must be a float tensor (N, C, H, W), got shape {tuple(features.shape)}")
     if isinstance(rois, (list, tuple)):
         if len(rois) != len(features):
             raise ValueError(f"rois as a list needs one (k, 4) tensor per image: {len(features)} images, got {len(rois)} entries")
@@ -332,7 +340,10 @@ def _check_rois(features, rois, output_size, spatial_scale) -> tuple[Tensor, Ten
             if not isinstance(r, Tensor) or r.ndim != 2 or r.shape[1] != 4:
                 raise ValueError(f"rois[{i}] must be a tensor (k, 4) of corners, got {getattr(r, 'shape', type(r).__name__)}")
         rois = torch.cat([torch.cat((torch.full_like(r[:, :1], i), r), 1) for i, r in enumerate(rois)]).to(features)
-    if not isinstance(rois, Tensor) or not rois.is_floating_point() or rois.ndim != 2 or rois.shape[1] != 5:
+    if not isinstance(rois, Tensor) or not rois.is_floating_point():
+        raise TypeError(f"rois must be a float tensor (K, 5) (batch index, x1, y1, x2, y2) or a list of (k, 4), "
+                        f"got {getattr(rois, 'dtype', type(rois).__name__)}")
+    if rois.ndim != 2 or rois.shape[1] != 5:
         raise ValueError(f"rois must be a float tensor (K, 5) (batch index, x1, y1, x2, y2) or a list of (k, 4), "
                          f"got {getattr(rois, 'shape', type(rois).__name__)}")
     if rois.device != features.device: raise ValueError(f"rois is on {rois.device} but features is on {features.device}")
@@ -364,6 +375,7 @@ def roi_pool(features: Tensor, rois: Tensor | list[Tensor], output_size: int | t
     features, rois, (ph, pw), scale = _check_rois(features, rois, output_size, spatial_scale)
     N, C, H, W = features.shape
     if len(rois) == 0: return features.new_zeros(0, C, ph, pw)
+    check_memory(3 * len(rois) * C * H * W * features.element_size(), 'rois', f'{len(rois)} copies of a {C}x{H}x{W} feature map')
     dt, dev = features.dtype, features.device
     x1, y1, x2, y2 = (_round_half_away(rois[:, i] * scale) for i in range(1, 5))
     bin_h, bin_w = (y2 - y1 + 1).clamp(min=1) / ph, (x2 - x1 + 1).clamp(min=1) / pw
@@ -438,6 +450,8 @@ def roi_align(features: Tensor, rois: Tensor | list[Tensor], output_size: int | 
     if K == 0: return features.new_zeros(0, C, ph, pw)
     ys, xs, vy, vx = _align_grid(rois, (ph, pw), scale, sampling_ratio, aligned)
     Gy, Gx = vy.shape[1], vx.shape[1]
+    check_memory(4 * K * C * (ph * Gy * pw * Gx + features.shape[2] * features.shape[3]) * features.element_size(), 'rois/sampling_ratio',
+                 f'{K} regions x {C} channels x {ph * Gy}x{pw * Gx} sampling points')
     vals = _bilinear(features[rois[:, 0].long()], ys.reshape(K, -1), xs.reshape(K, -1)).reshape(K, C, ph, Gy, pw, Gx)
     keep = (vy[:, None, None, :, None, None] & vx[:, None, None, None, None, :]).to(vals.dtype)
     count = (vy.sum(1) * vx.sum(1)).clamp(min=1).to(vals.dtype)                    # points per bin (0 for an empty region)

@@ -48,9 +48,14 @@ def test_parse_channels_ranges(lo, n):
     assert parse_channels(f'{lo}-{lo + n}') == list(range(lo, lo + n + 1))
 
 
-@pytest.mark.parametrize('bad', ['', ' ', '1-', '-1', 'x', '1,,2', '5-2', '1.5', None])
+@pytest.mark.parametrize('bad', ['', ' ', '1-', '-1', 'x', '1,,2', '5-2', '1.5'])
 def test_parse_channels_rejects(bad):
     with pytest.raises(ValueError, match='channels'): parse_channels(bad)
+
+
+@pytest.mark.parametrize('bad', [None, 5, ['0-3']])
+def test_parse_channels_wants_a_string(bad):
+    with pytest.raises(TypeError, match='channels must be a string'): parse_channels(bad)
 
 
 def test_parse_channels_refuses_huge_ranges_quickly():

@@ -339,7 +339,8 @@ def test_predict_tiled_averages_scores():
 def test_predict_tiled_errors():
     net = fcn_resnet(torchvision.models.resnet18(), 3)
     with pytest.raises(ValueError, match='multiples of 32'): predict_tiled(net, torch.zeros(3, 40, 40), (40, 40))
-    with pytest.raises(ValueError, match='tile must be'): predict_tiled(net, torch.zeros(3, 40, 40), 32)
+    with pytest.raises(TypeError, match='tile must be'): predict_tiled(net, torch.zeros(3, 40, 40), 32)      # a side, not a pair
+    with pytest.raises(ValueError, match='tile must be'): predict_tiled(net, torch.zeros(3, 40, 40), (32, 32, 32))
     with pytest.raises(ValueError, match='img must have 3'): predict_tiled(net, torch.zeros(1, 3, 40, 40), (32, 32))
 
 

@@ -72,10 +72,15 @@ def test_int_size_is_shorter_side(h, w, size):
     if h != w: assert (H < W) == (h < w) or H == W
 
 
-@pytest.mark.parametrize('mode', ['L', 'RGBA', 'LA', 'P', 'CMYK', '1', 'I;16'])
-def test_any_mode_becomes_rgb(mode):
-    img = _img(6, 5).convert(mode) if mode != 'I;16' else Image.new('I;16', (5, 6), 300)
-    assert preprocess(img, None).shape == (1, 3, 6, 5)
+@pytest.mark.parametrize('mode', ['L', 'RGBA', 'LA', 'P', 'CMYK', '1'])
+def test_any_8_bit_mode_becomes_rgb(mode):
+    assert preprocess(_img(6, 5).convert(mode), None).shape == (1, 3, 6, 5)
+
+
+@pytest.mark.parametrize('mode', ['I;16', 'I', 'F'])
+def test_deeper_modes_are_refused_not_clipped(mode):
+    "convert('RGB') would clip 16/32-bit values to 255: a mostly white picture, silently."
+    with pytest.raises(ValueError, match=f"'{mode}' image"): preprocess(Image.new(mode, (5, 6), 300), None)
 
 
 def test_transparent_pixels_become_white():
