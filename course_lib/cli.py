@@ -51,6 +51,7 @@ def cell_flags(source: str) -> set:
         flags.update(w.lower() for w in words[:1])
     return flags
 
+# %% ../nbs/12_cli.ipynb #78d03367
 class LessonError(RuntimeError):
     "A lesson notebook stopped with an error, or did not run every cell it should have."
 
@@ -116,7 +117,7 @@ def run_notebook(src: Path, dest: Path, flags: set, timeout: float | None = None
 
 # %% ../nbs/12_cli.ipynb #36053048
 def find_nbs(nbs: Path | None = None) -> Path:
-    "The lessons folder: `nbs` if given, else `nbs/` of the clone this package was installed from, else `./nbs`."
+    "The lessons folder: `nbs` if given, else `nbs/` of the clone this package was installed from, else the `nbs/` of the current folder or one above it (a clone installed without `-e`)."
     if nbs is not None:
         if not isinstance(nbs, (str, os.PathLike)): raise TypeError(f"nbs must be a folder path (str or Path), got {type(nbs).__name__}")
         nbs = Path(nbs)
@@ -124,8 +125,9 @@ def find_nbs(nbs: Path | None = None) -> Path:
         if not nbs.is_dir(): raise FileNotFoundError(f"nbs folder {nbs} does not exist")
         return nbs
     import course_lib
-    for cand in (Path(course_lib.__file__).resolve().parent.parent / 'nbs', Path.cwd() / 'nbs'):
-        if cand.is_dir(): return cand
+    here = Path.cwd().resolve()
+    for cand in (Path(course_lib.__file__).resolve().parent.parent / 'nbs', *(d / 'nbs' for d in (here, *here.parents))):
+        if (cand / '00_core.ipynb').is_file(): return cand      # a course clone's lessons, not any folder called nbs
     raise FileNotFoundError(
         "cannot find the lesson notebooks: `pip install` gives the library, not the lessons. "
         f"Clone the course (git clone {REPO_URL}), then run `course-lib run` inside the clone, "
@@ -148,6 +150,7 @@ def lesson_notebooks(nbs: Path, lessons: list[str] | None = None) -> list[Path]:
     if not found: raise ValueError(f"no lesson notebooks (NN_name.ipynb) in {nbs}")
     return found
 
+# %% ../nbs/12_cli.ipynb #ad5090c4
 def _figures(folder: Path) -> dict:
     "Headline figures a lesson recorded (through `core.headline`) in its own results folder."
     out = {}

@@ -660,10 +660,13 @@ register_fallback('voc2012', make_synthetic_segmentation)
 _MARK = '.course_lib_complete'
 _announced: set = set()
 
+_OWN_FRAMES = ('_announce', '_build_fallback', 'fetch', 'pretrained')   # the course's frames above a warning
+
 def _user_stacklevel() -> int:
     "The `stacklevel` that makes a warning point at the first caller outside course_lib (the learner's cell)."
+    own = {f.__code__ for n in _OWN_FRAMES if callable(f := globals().get(n))}   # found also where a notebook defines them
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get('__name__', '').split('.')[0] == 'course_lib':
+    while frame is not None and (frame.f_globals.get('__name__', '').split('.')[0] == 'course_lib' or frame.f_code in own):
         frame, level = frame.f_back, level + 1
     return level
 

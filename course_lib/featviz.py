@@ -261,13 +261,14 @@ def visualize_filter(model: nn.Module, layer: str | nn.Module, channel: int, **k
 # %% ../nbs/11_feature_viz.ipynb #04daf2d1
 def filter_grid(model: nn.Module, layer: str | nn.Module, channels: Sequence[int], ncols: int | None = None,
                 suptitle: str | None = None, **kwargs):
-    "Visualise `channels` of `layer` (one batched `visualize_filters` run, `kwargs` passed on) and show them in a grid; returns `(figure, FilterViz)`."
+    "Visualise `channels` of `layer` (one batched `visualize_filters` run, `kwargs` passed on) and show them in a grid (grey images on a fixed 0-1 scale); returns `(figure, FilterViz)`."
     if ncols is not None: check_int(ncols, 'ncols', lo=1)
     if suptitle is not None and not isinstance(suptitle, str): raise TypeError(f"suptitle must be a str, got {type(suptitle).__name__}")
     res = visualize_filters(model, layer, channels, **kwargs)
     name = layer if isinstance(layer, str) else _layer_name(model, layer)
+    grey = dict(vmin=0, vmax=1) if res.image.shape[1] == 1 else {}      # grey pictures: 0 black, 1 white, not stretched
     fig, _ = show_images(list(res.image), ncols=ncols, titles=[f'{name}:{c}' for c in channels],
-                         suptitle=suptitle or f'{name}, {len(channels)} channels')
+                         suptitle=suptitle or f'{name}, {len(channels)} channels', **grey)
     return fig, res
 
 # %% ../nbs/11_feature_viz.ipynb #1693cb76

@@ -308,7 +308,7 @@ def plot_runs(runs: dict, title: str | None = None, colors: dict | None = None) 
     "Training loss and test accuracy per epoch, one colour per run (`colors`: name -> colour): the mean over the seeds, the range shaded."
     compare_runs(runs)   # validates
     if colors is not None and not isinstance(colors, dict): raise TypeError(f"colors must be a dict of run name -> colour, got {type(colors).__name__}")
-    fig, axs = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig, axs = plt.subplots(1, 2, figsize=(12, 3.5))
     for name, hist in runs.items():
         hists, c = _seed_runs(name, hist), (colors or {}).get(name)
         n = min(len(h) for h in hists)
@@ -319,7 +319,7 @@ def plot_runs(runs: dict, title: str | None = None, colors: dict | None = None) 
             if len(hists) > 1: ax.fill_between(ep, v.min(0), v.max(0), color=line.get_color(), alpha=0.15)
     axs[0].set(xlabel='epoch', ylabel='training loss', yscale='log')
     axs[1].set(xlabel='epoch', ylabel='test accuracy', ylim=(0, 1.02))
-    axs[1].legend()
+    axs[1].legend(loc='upper left', bbox_to_anchor=(1.02, 1), fontsize=9)     # beside the plot: never over a curve
     if title: fig.suptitle(title)
     fig.tight_layout()
     return fig

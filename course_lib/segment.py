@@ -183,6 +183,10 @@ def show_segmentation(imgs: Sequence, *masks: Sequence, titles: Sequence[str] = 
     size = check_number(size, 'size', lo=0, open_lo=True)
     for k, ms in enumerate(masks):
         if len(ms) != len(imgs): raise ValueError(f"masks[{k}] has {len(ms)} masks but there are {len(imgs)} images")
+        for r, (img, m) in enumerate(zip(imgs, ms)):                 # every size checked before a figure is made
+            if tuple(torch.as_tensor(m).shape) != tuple(img.shape[-2:]):
+                raise ValueError(f"masks[{k}][{r}] is {tuple(torch.as_tensor(m).shape)} but image {r} is {tuple(img.shape[-2:])}")
+            check_mask(torch.as_tensor(m), len(colormap), f'masks[{k}][{r}]')
     cols = 1 + len(masks)
     H, W = imgs[0].shape[-2:]
     present = sorted({int(v) for ms in masks for m in ms for v in torch.as_tensor(m).unique() if v != VOID})
@@ -192,10 +196,7 @@ def show_segmentation(imgs: Sequence, *masks: Sequence, titles: Sequence[str] = 
     for r, img in enumerate(imgs):
         show_image(img, ax=axes[r, 0])
         for k, ms in enumerate(masks):
-            m = torch.as_tensor(ms[r])
-            if tuple(m.shape) != tuple(img.shape[-2:]):
-                raise ValueError(f"masks[{k}][{r}] is {tuple(m.shape)} but image {r} is {tuple(img.shape[-2:])}")
-            show_image(label_to_rgb(m, colormap).numpy(), ax=axes[r, k + 1], interpolation='nearest')
+            show_image(label_to_rgb(torch.as_tensor(ms[r]), colormap).numpy(), ax=axes[r, k + 1], interpolation='nearest')
     for c, t in enumerate(list(titles)[:cols]): axes[0, c].set_title(t)
     if classes is not None:
         handles = [plt.Rectangle((0, 0), 1, 1, color=np.array(colormap[c]) / 255) for c in present]
