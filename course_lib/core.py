@@ -374,20 +374,20 @@ def n_hooks(model: nn.Module) -> int:
 # %% ../nbs/00_core.ipynb #f1844503
 REPO_URL = 'https://github.com/course-lib/course_lib'
 
-LESSON_TIMES = {   # seconds measured with `course-lib run`: quick and full mode on a 2-core CPU (offline stand-ins), full on one GPU
-    '00_core': dict(quick_cpu=4, full_cpu=None, full_gpu=None),
-    '01_datasets': dict(quick_cpu=8, full_cpu=None, full_gpu=None),
-    '02_mnist_basics': dict(quick_cpu=6, full_cpu=None, full_gpu=None),
-    '03_cnn_basics': dict(quick_cpu=7, full_cpu=None, full_gpu=None),
-    '04_learner': dict(quick_cpu=None, full_cpu=None, full_gpu=None),
-    '05_fine_tuning': dict(quick_cpu=19, full_cpu=None, full_gpu=None),
-    '06_anchors': dict(quick_cpu=10, full_cpu=None, full_gpu=None),
-    '07_ssd': dict(quick_cpu=49, full_cpu=None, full_gpu=None),
-    '08_yolo': dict(quick_cpu=None, full_cpu=None, full_gpu=None),
-    '09_segmentation': dict(quick_cpu=None, full_cpu=None, full_gpu=None),
-    '10_style_transfer': dict(quick_cpu=11, full_cpu=487, full_gpu=None),
-    '11_feature_viz': dict(quick_cpu=15, full_cpu=759, full_gpu=None),
-    '12_cli': dict(quick_cpu=16, full_cpu=None, full_gpu=None),
+LESSON_TIMES = {   # seconds measured with `course-lib run` on a 2-core CPU (offline stand-ins; 23 Nov 2026), full on one GPU
+    '00_core': dict(quick_cpu=6, full_cpu=6, full_gpu=None),
+    '01_datasets': dict(quick_cpu=18, full_cpu=16, full_gpu=None),
+    '02_mnist_basics': dict(quick_cpu=15, full_cpu=12, full_gpu=None),
+    '03_cnn_basics': dict(quick_cpu=13, full_cpu=10, full_gpu=None),
+    '04_learner': dict(quick_cpu=14, full_cpu=15, full_gpu=None),
+    '05_fine_tuning': dict(quick_cpu=20, full_cpu=22, full_gpu=None),
+    '06_anchors': dict(quick_cpu=11, full_cpu=12, full_gpu=None),
+    '07_ssd': dict(quick_cpu=80, full_cpu=None, full_gpu=None),
+    '08_yolo': dict(quick_cpu=70, full_cpu=None, full_gpu=None),
+    '09_segmentation': dict(quick_cpu=66, full_cpu=None, full_gpu=None),
+    '10_style_transfer': dict(quick_cpu=23, full_cpu=None, full_gpu=None),
+    '11_feature_viz': dict(quick_cpu=20, full_cpu=None, full_gpu=None),
+    '12_cli': dict(quick_cpu=37, full_cpu=None, full_gpu=None),
 }
 
 class SlowRunWarning(UserWarning):
@@ -417,7 +417,8 @@ def setup_lesson(lesson: str, show: bool = True) -> dict:
         if info['colab']: print(f"Colab: course_lib was installed from {REPO_URL}; Colab's own torch and fastai are kept.")
     if dev.type == 'cpu' and not cfg.quick:
         t = LESSON_TIMES[lesson]
-        warnings.warn(f"{lesson} runs in FULL mode on a CPU: it took {_fmt_s(t['full_cpu'])} on a 2-core CPU "
+        took = 'its time there is not measured yet' if t['full_cpu'] is None else f"it took {_fmt_s(t['full_cpu'])} on a 2-core CPU"
+        warnings.warn(f"{lesson} runs in FULL mode on a CPU: {took} "
                       f"(quick mode: {_fmt_s(t['quick_cpu'])}; one GPU: {_fmt_s(t['full_gpu'])}). For a short run set "
                       f"COURSE_QUICK=1 before starting, or on Colab pick a GPU (Runtime > Change runtime type).",
                       SlowRunWarning, stacklevel=2)
