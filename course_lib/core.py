@@ -44,7 +44,9 @@ class DocMarkdown:
 def _signature(obj) -> str:
     try: sig = str(inspect.signature(obj))
     except (TypeError, ValueError): return '(...)'
-    return re.sub(r"(: |-> )'([^']*)'", r'\1\2', sig)   # postponed annotations are strings: drop their quotes
+    sig = re.sub(r"(: |-> )'([^']*)'", r'\1\2', sig)   # postponed annotations are strings: drop their quotes
+    sig = re.sub(r"<(?:function|built-in function) ([\w.]+)(?: at 0x[0-9a-f]+)?>", r'\1', sig)   # defaults by name,
+    return re.sub(r"<class '([\w.]+)'>", r'\1', sig)                                        # not by memory address
 
 def show_doc(obj, name: str | None = None, level: int = 4) -> DocMarkdown:
     "Signature and docstring of the function or class `obj` as Markdown, under a heading of `level` (what nbdev's `show_doc` shows, without nbdev)."
