@@ -384,12 +384,12 @@ LESSON_TIMES = {   # seconds measured with `course-lib run` on a 2-core CPU (off
     '04_learner': dict(quick_cpu=14, full_cpu=15, full_gpu=None),
     '05_fine_tuning': dict(quick_cpu=20, full_cpu=22, full_gpu=None),
     '06_anchors': dict(quick_cpu=11, full_cpu=12, full_gpu=None),
-    '07_ssd': dict(quick_cpu=80, full_cpu=None, full_gpu=None),
+    '07_ssd': dict(quick_cpu=80, full_cpu='over 15 min', full_gpu=None),
     '08_yolo': dict(quick_cpu=70, full_cpu=None, full_gpu=None),
-    '09_segmentation': dict(quick_cpu=66, full_cpu=None, full_gpu=None),
-    '10_style_transfer': dict(quick_cpu=23, full_cpu=None, full_gpu=None),
+    '09_segmentation': dict(quick_cpu=66, full_cpu=111, full_gpu=None),
+    '10_style_transfer': dict(quick_cpu=23, full_cpu='over 15 min', full_gpu=None),
     '11_feature_viz': dict(quick_cpu=20, full_cpu=None, full_gpu=None),
-    '12_cli': dict(quick_cpu=37, full_cpu=None, full_gpu=None),
+    '12_cli': dict(quick_cpu=37, full_cpu=46, full_gpu=None),
 }
 
 class SlowRunWarning(UserWarning):
@@ -399,7 +399,9 @@ def in_colab() -> bool:
     "True inside a Google Colab runtime."
     return 'google.colab' in sys.modules
 
-def _fmt_s(s) -> str: return 'not measured yet' if s is None else (f'{s:.0f} s' if s < 120 else f'{s / 60:.0f} min')
+def _fmt_s(s) -> str:   # seconds; None: not measured; a str such as 'over 15 min' for a run stopped at a time limit
+    if s is None or isinstance(s, str): return s or 'not measured yet'
+    return f'{s:.0f} s' if s < 120 else f'{s / 60:.0f} min'
 
 def setup_lesson(lesson: str, show: bool = True) -> dict:
     "Report what lesson `lesson` (e.g. '07_ssd') runs on: course version, device, quick/full mode, data source; warn when full mode runs on a CPU."
